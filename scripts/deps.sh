@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install the Debian packages tenure needs to build, test and demo, when
+# they are missing.  Run as root on Debian 12; elsewhere, or as another user,
+# it only lists what is missing.
+#
+#   build:  gcc make pkg-config libc6-dev libpam0g-dev libldap-dev
+#           libargon2-dev libssl-dev libmicrohttpd-dev libjansson-dev
+#           libsqlite3-dev libsystemd-dev gettext
+#   tests:  check libsubunit-dev slapd ldap-utils pamtester curl openssl
+#           sqlite3 wamerican (word list) procps psmisc iproute2
+set -eu
+
+PKGS="gcc make pkg-config libc6-dev libpam0g-dev libpam-modules libldap-dev
+libargon2-dev libssl-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev
+libsystemd-dev gettext check libsubunit-dev slapd ldap-utils pamtester curl
+openssl sqlite3 wamerican procps psmisc iproute2"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+	echo "tenure: missing Debian packages:$missing" >&2
+	echo "tenure: install them as root: apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "tenure: installing missing packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# slapd's maintainer scripts must not configure or start a system server.
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections 2>/dev/null || true
+if ! apt-get install -y -q --no-install-recommends $missing; then
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends $missing
+fi
