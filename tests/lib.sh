@@ -1,0 +1,141 @@
+# shellcheck shell=bash
+# tests/lib.sh -- helpers for tenure's integration tests (bash, sourced).
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   t_begin NAME                 start counting; NAME heads the closing line
+#   t_ok DESC / t_fail DESC      record a pass / a failure
+#   t_skip DESC REASON           record a skip
+#   expect_eq ACTUAL EXPECTED DESC
+#   expect_rc RC CMD [ARG...]    run CMD in a subshell, pass if its exit
+#                                status is RC; its stdout+stderr are kept in
+#                                $T_OUT (for a later expect_match) and shown
+#                                on stderr when the check fails
+#   expect_match REGEX TEXT DESC bash extended regex (=~)
+#   t_end                        prints exactly one closing line
+#                                "NAME: N passed, N failed[, N skipped]"
+#                                and returns non-zero if anything failed
+#   tmpdir_new                   prints a new temporary directory, removed
+#                                when the test script exits (call it as
+#                                d=$(tmpdir_new) -- the removal is registered
+#                                in the calling shell through a list file)
+#   t_build_path REL             $TENURE_BUILD/REL as an absolute path
+#
+# Results go to stdout as "ok - DESC", "FAIL - DESC", "skip - DESC (REASON)";
+# details of failures go to stderr.  TENURE_BUILD (default "build", relative
+# to the repository root) names the directory holding the built binaries.
+#
+# The EXIT trap is composed with any existing one, and runs after it, so a
+# server started by tests/ldap/slapd.sh (whose trap runs first) is stopped
+# before its directory is removed.
+
+T_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+T_REPO=$(cd "$T_LIB_DIR/.." && pwd)
+TENURE_BUILD=${TENURE_BUILD:-build}
+case $TENURE_BUILD in
+/*) ;;
+*) TENURE_BUILD=$T_REPO/$TENURE_BUILD ;;
+esac
+export TENURE_BUILD
+
+T_NAME=${T_NAME:-$(basename "$0" .sh)}
+T_PASS=0
+T_FAILED=0
+T_SKIPPED=0
+T_OUT=""
+
+t_begin() {
+	T_NAME=$1
+	T_PASS=0 T_FAILED=0 T_SKIPPED=0
+}
+
+t_ok() {
+	T_PASS=$((T_PASS + 1))
+	echo "ok - $1"
+}
+
+t_fail() {
+	T_FAILED=$((T_FAILED + 1))
+	echo "FAIL - $1"
+}
+
+t_skip() {
+	T_SKIPPED=$((T_SKIPPED + 1))
+	echo "skip - $1 (${2:-no reason given})"
+}
+
+expect_eq() {
+	if [[ $1 == "$2" ]]; then
+		t_ok "$3"
+	else
+		t_fail "$3"
+		printf '  expected: %q\n  actual:   %q\n' "$2" "$1" >&2
+	fi
+}
+
+expect_rc() {
+	local want=$1 got=0
+	shift
+	T_OUT=$("$@" 2>&1) || got=$?
+	if [[ $got == "$want" ]]; then
+		t_ok "exit $want: $*"
+	else
+		t_fail "exit $want: $* (got $got)"
+		printf '%s\n' "$T_OUT" | sed 's/^/  | /' >&2
+	fi
+}
+
+expect_match() {
+	if [[ $2 =~ $1 ]]; then
+		t_ok "$3"
+	else
+		t_fail "$3"
+		printf '  regex: %s\n  text:\n' "$1" >&2
+		printf '%s\n' "$2" | sed 's/^/  | /' >&2
+	fi
+}
+
+t_end() {
+	local line="$T_NAME: $T_PASS passed, $T_FAILED failed"
+	((T_SKIPPED == 0)) || line+=", $T_SKIPPED skipped"
+	echo "$line"
+	((T_FAILED == 0))
+}
+
+t_build_path() {
+	echo "$TENURE_BUILD/$1"
+}
+
+# Temporary directories are listed in a file so that tmpdir_new works from a
+# $(...) subshell: the list lives in the test's shell, which removes them.
+_T_TMPLIST=$(mktemp "${TMPDIR:-/tmp}/tenure-test-tmp.XXXXXX")
+
+_t_cleanup() {
+	local d
+	if [[ -r $_T_TMPLIST ]]; then
+		while IFS= read -r d; do
+			[[ -n $d && -d $d ]] && rm -rf -- "$d"
+		done <"$_T_TMPLIST"
+		rm -f -- "$_T_TMPLIST"
+	fi
+	return 0
+}
+
+tmpdir_new() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/tenure-test.XXXXXX") || return 1
+	printf '%s\n' "$d" >>"$_T_TMPLIST"
+	echo "$d"
+}
+
+_t_arm_trap() {
+	local old
+	old=$(trap -p EXIT)
+	old=${old#"trap -- '"}
+	old=${old%"' EXIT"}
+	old=${old//"'\\''"/"'"}
+	# shellcheck disable=SC2064 # expand the old trap now, on purpose
+	trap "${old:+$old; }_t_cleanup" EXIT
+	[[ -n $(trap -p INT) ]] || trap 'exit 130' INT
+	[[ -n $(trap -p TERM) ]] || trap 'exit 143' TERM
+}
+_t_arm_trap
