@@ -442,6 +442,8 @@ _slapd_remember() {
 		[[ $d == "$1" ]] && return 0
 	done
 	_SLAPD_STARTED+=("$1")
+	# The list file is for the watchdog, which only sourced use starts.
+	[[ ${_SLAPD_CLI:-} == 1 ]] && return 0
 	if [[ -z ${_SLAPD_LIST:-} ]]; then
 		_SLAPD_LIST=$(mktemp "${TMPDIR:-/tmp}/slapd-sh.XXXXXX") || return 1
 	fi
