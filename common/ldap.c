@@ -289,7 +289,7 @@ next:
 }
 
 /* Options on the handle, so that no ldaprc or LDAP* variable decides them. */
-static int apply_options(struct tenure_ldap *h, LDAP *ld)
+static int apply_options(struct tenure_ldap *h, LDAP *ld, int tls)
 {
 	const struct tenure_config *c = h->cfg;
 	struct timeval op = { .tv_sec = c->timelimit }, net = { .tv_sec = c->bind_timelimit };
@@ -311,6 +311,7 @@ static int apply_options(struct tenure_ldap *h, LDAP *ld)
 	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net))
 		return -EPROTO;
 
+	h->err[0] = '\0';
 	reqcert = reqmap[c->tls_reqcert];
 	if (!ca && !c->tls_cacertdir && access(SYSTEM_CA_BUNDLE, R_OK) == 0)
 		ca = SYSTEM_CA_BUNDLE;
@@ -323,8 +324,12 @@ static int apply_options(struct tenure_ldap *h, LDAP *ld)
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_CIPHER_SUITE, NULL) ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &proto))
 		return -EPROTO;
-	if (c->ssl != TENURE_SSL_OFF && ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &newctx))
+	/* A TLS context of this handle's own, made from the options above. */
+	if ((tls || c->ssl != TENURE_SSL_OFF) && ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &newctx)) {
+		set_err(h, "TLS: cannot set up a TLS context (CA certificates %s)",
+			ca ? ca : (c->tls_cacertdir ? c->tls_cacertdir : "none"));
 		return -EPROTO;
+	}
 	return 0;
 }
 
@@ -425,9 +430,12 @@ static int connect_one(struct tenure_ldap *h, int idx, const char *dn, const cha
 	h->fd = fd;
 	h->pid = getpid();
 	h->cur = idx;
-	rc = apply_options(h, ld);
+	rc = apply_options(h, ld, tls);
 	if (rc) {
-		set_err(h, "%s: cannot set options", uri);
+		char why[sizeof(h->err)];
+		memcpy(why, h->err, sizeof(why));
+		set_err(h, "%s: %s", uri, why[0] ? why : "cannot set options");
+		rc = -EHOSTUNREACH;
 		goto fail;
 	}
 	if (tls) {
