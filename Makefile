@@ -149,7 +149,8 @@ install: all
 	$(if $(CTL),install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/tenurectl)
 	install -d $(DESTDIR)$(DATADIR)/tenure/ldap
 	install -m 0644 examples/ldap/tenure.schema examples/ldap/tenure.ldif $(DESTDIR)$(DATADIR)/tenure/ldap/
-	test -e $(DESTDIR)$(SYSCONFDIR)/tenure.conf || install -m 0644 examples/tenure.conf $(DESTDIR)$(SYSCONFDIR)/tenure.conf
+	if [ -f examples/tenure.conf ] && [ ! -e $(DESTDIR)$(SYSCONFDIR)/tenure.conf ]; then \
+		install -m 0644 examples/tenure.conf $(DESTDIR)$(SYSCONFDIR)/tenure.conf; fi
 	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/tenure
 	for m in $(wildcard man/*.[0-9]); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
