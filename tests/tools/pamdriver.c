@@ -22,7 +22,9 @@
  * Answers are copied into memory that PAM frees; each copy (and the argv
  * originals, at exit) is wiped with explicit_bzero.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
