@@ -1,0 +1,95 @@
+/* tenure NSS module — enumeration state (setXXent/getXXent_r/endXXent).
+ *
+ * One state per database and process, as glibc expects (it serialises the
+ * calls of one database itself; the lock here covers direct callers).
+ * Pages come from a paged search (RFC 2696, `pagesize`), fetched as the
+ * caller reads, so a 10,000-entry directory never sits in memory at once.
+ */
+#include "nss_tenure.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct nss_ent nss_ent_pw = { .lock = PTHREAD_MUTEX_INITIALIZER, .kind = NSS_ENT_PW };
+struct nss_ent nss_ent_gr = { .lock = PTHREAD_MUTEX_INITIALIZER, .kind = NSS_ENT_GR };
+struct nss_ent nss_ent_sp = { .lock = PTHREAD_MUTEX_INITIALIZER, .kind = NSS_ENT_SP };
+
+static void pending_clear(struct nss_ent *en)
+{
+	if (!en->has_pending)
+		return;
+	switch (en->kind) {
+	case NSS_ENT_PW:
+		nss_pw_clear(&en->pending.pw);
+		break;
+	case NSS_ENT_GR:
+		nss_gr_clear(&en->pending.gr);
+		break;
+	default:
+		nss_sp_clear(&en->pending.sp);
+		break;
+	}
+	en->has_pending = 0;
+}
+
+void nss_ent_reset(struct nss_ent *en)
+{
+	pending_clear(en);
+	tenure_ldap_res_free(en->page);
+	en->page = NULL;
+	en->cur = NULL;
+	tenure_ldap_pager_free(en->pager);
+	en->pager = NULL;
+	nss_ctx_drop(en->ctx);
+	en->ctx = NULL;
+	en->started = 0;
+	en->done = 0;
+}
+
+int nss_ent_next(struct nss_ent *en, int service, const char *base, const char *filter,
+		 const char *const *attrs, struct tenure_ldap_res **res, tenure_ldap_entry **e)
+{
+	int rc;
+
+	if (!en->started) {
+		rc = nss_pager_start(en->ctx, service, base, filter, attrs, &en->pager);
+		if (rc)
+			return rc;
+		en->started = 1;
+	}
+	for (;;) {
+		if (en->cur) {
+			*res = en->page;
+			*e = en->cur;
+			en->cur = tenure_ldap_next(en->page, en->cur);
+			return 0;
+		}
+		if (en->done)
+			return 1;
+		tenure_ldap_res_free(en->page);
+		en->page = NULL;
+		rc = nss_pager_next(en->ctx, service, en->pager, &en->page);
+		if (rc == 1) {
+			en->done = 1;
+			return 1;
+		}
+		if (rc < 0)
+			return rc;
+		en->cur = tenure_ldap_first(en->page);
+	}
+}
+
+/* In a child after fork: whatever another thread was doing is gone.  The
+ * copies are left alone (their descriptor is close-on-exec). */
+void nss_ent_atfork_child(void)
+{
+	struct nss_ent *all[] = { &nss_ent_pw, &nss_ent_gr, &nss_ent_sp };
+
+	for (size_t i = 0; i < 3; i++) {
+		int kind = all[i]->kind;
+
+		memset(all[i], 0, sizeof(*all[i]));
+		pthread_mutex_init(&all[i]->lock, NULL);
+		all[i]->kind = kind;
+	}
+}
