@@ -81,6 +81,9 @@ ALL_OBJ := $(COMMON_OBJ) $(PAM_SRC:%.c=$(B)/obj/%.o) $(NSS_SRC:%.c=$(B)/obj/%.o)
 
 all: $(LIB) $(PAM) $(NSS) $(SYNCD) $(CTL)
 
+# Make fragments of the parts (mk/*.mk) add targets; a fragment appends to
+# CHECK_EXTRA the targets `make check` must also run.
+CHECK_EXTRA :=
 -include $(wildcard mk/*.mk)
 
 # Quiet by default; V=1 shows the commands.
@@ -148,6 +151,7 @@ check: deps
 	@fail=0; \
 	$(MAKE) --no-print-directory unit || fail=1; \
 	$(MAKE) --no-print-directory integration || fail=1; \
+	for t in $(CHECK_EXTRA); do $(MAKE) --no-print-directory $$t || fail=1; done; \
 	if [ $$fail = 0 ]; then echo "make check: all tests passed"; else echo "make check: FAILED"; fi; \
 	exit $$fail
 
