@@ -79,7 +79,9 @@ ALL_OBJ := $(COMMON_OBJ) $(PAM_SRC:%.c=$(B)/obj/%.o) $(NSS_SRC:%.c=$(B)/obj/%.o)
 .PHONY: all check unit integration deps install clean tests demo bench
 .DEFAULT_GOAL := all
 
-all: $(LIB) $(PAM) $(NSS) $(SYNCD) $(CTL)
+MAN_GEN := $(if $(CTL),$(B)/man/tenure.conf.5)
+
+all: $(LIB) $(PAM) $(NSS) $(SYNCD) $(CTL) $(MAN_GEN)
 
 # Make fragments of the parts (mk/*.mk) add targets; a fragment appends to
 # CHECK_EXTRA the targets `make check` must also run.
@@ -118,6 +120,11 @@ $(B)/tenure-syncd: $(SYNCD_SRC:%.c=$(B)/obj/%.o) $(LIB)
 
 $(B)/tenurectl: $(CTL_SRC:%.c=$(B)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) $(PIEFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(CTL_LIBS)
+
+# tenure.conf(5) is generated from the configuration table.
+$(B)/man/tenure.conf.5: $(CTL)
+	@mkdir -p $(@D)
+	$(Q)$(CTL) config man >$@
 
 # Unit tests (Check) link the core library; test tools are small programs
 # the integration scripts drive.
@@ -166,7 +173,7 @@ install: all
 	if [ -f examples/tenure.conf ] && [ ! -e $(DESTDIR)$(SYSCONFDIR)/tenure.conf ]; then \
 		install -m 0644 examples/tenure.conf $(DESTDIR)$(SYSCONFDIR)/tenure.conf; fi
 	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/tenure
-	for m in $(wildcard man/*.[0-9]); do \
+	for m in $(wildcard man/*.[0-9]) $(MAN_GEN); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
