@@ -387,7 +387,10 @@ static void unavailable(struct tenure_acct_result *res, int rc, const char *err)
 		set(res, TENURE_V_ERROR, "lookup-error", 0);
 		break;
 	}
-	snprintf(res->detail, sizeof(res->detail), "%s", err && *err ? err : strerror(-rc));
+	if (rc == -ENOENT)
+		snprintf(res->detail, sizeof(res->detail), "not a local account, nor one in the directory that may log in");
+	else
+		snprintf(res->detail, sizeof(res->detail), "%s", err && *err ? err : strerror(-rc));
 }
 
 int tenure_account_verdict(const struct tenure_config *cfg, const char *user, const char *rhost,
