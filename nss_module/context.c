@@ -31,6 +31,9 @@
 #include <unistd.h>
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+/* regexec() takes a lock inside the regex_t: ours around it is taken over
+ * fork, so a child never inherits that one held. */
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static struct nss_ctx *g_ctx;
 static struct {
@@ -125,6 +128,17 @@ static int compile_names(struct nss_ctx *c, const char *v, char *err, size_t err
 	return 0;
 }
 
+static void session_init(struct nss_session *s, unsigned flags)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&s->lock, &a);
+	pthread_mutexattr_destroy(&a);
+	s->flags = flags;
+}
+
 static struct nss_ctx *ctx_load(char *err, size_t errlen)
 {
 	static const int scopes[] = { LDAP_SCOPE_SUBTREE, LDAP_SCOPE_ONELEVEL, LDAP_SCOPE_BASE };
@@ -135,10 +149,8 @@ static struct nss_ctx *ctx_load(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	pthread_mutex_init(&c->anon.lock, NULL);
-	pthread_mutex_init(&c->service.lock, NULL);
-	c->anon.flags = TENURE_LDAP_ANON;
-	c->service.flags = TENURE_LDAP_SERVICE;
+	session_init(&c->anon, TENURE_LDAP_ANON);
+	session_init(&c->service, TENURE_LDAP_SERVICE);
 	if (tenure_config_load_default(&c->cfg, err, errlen) ||
 	    compile_names(c, c->cfg->validnames, err, errlen)) {
 		ctx_free(c);
@@ -215,12 +227,16 @@ static void refresh_locked(void)
 static void atfork_prepare(void)
 {
 	pthread_mutex_lock(&g_lock);
+	pthread_mutex_lock(&names_lock);
+	pthread_mutex_lock(&log_lock);
 	nss_cache_atfork_prepare();
 }
 
 static void atfork_parent(void)
 {
 	nss_cache_atfork_parent();
+	pthread_mutex_unlock(&log_lock);
+	pthread_mutex_unlock(&names_lock);
 	pthread_mutex_unlock(&g_lock);
 }
 
@@ -246,6 +262,8 @@ static void atfork_child(void)
 		g_ctx->refs = 0;
 	}
 	t_depth = 0;
+	pthread_mutex_unlock(&log_lock);
+	pthread_mutex_unlock(&names_lock);
 	pthread_mutex_unlock(&g_lock);
 }
 
@@ -320,6 +338,16 @@ void nss_ctx_drop(struct nss_ctx *c)
 
 /* ---- LDAP under the session lock ---- */
 
+void nss_lock(struct nss_ctx *c, int service)
+{
+	pthread_mutex_lock(service ? &c->service.lock : &c->anon.lock);
+}
+
+void nss_unlock(struct nss_ctx *c, int service)
+{
+	pthread_mutex_unlock(service ? &c->service.lock : &c->anon.lock);
+}
+
 static struct nss_session *session_get(struct nss_ctx *c, int service, int *rc)
 {
 	struct nss_session *s = service ? &c->service : &c->anon;
@@ -390,7 +418,10 @@ int nss_name_ok(const struct nss_ctx *c, const char *name)
 	n = strlen(name);
 	if (n == 0 || n >= NSS_NAME_MAX || !tenure_utf8_valid(name, n))
 		return 0;
-	return regexec(&c->names, name, 0, NULL, 0) == 0;
+	pthread_mutex_lock(&names_lock);
+	n = regexec(&c->names, name, 0, NULL, 0) == 0;
+	pthread_mutex_unlock(&names_lock);
+	return (int)n;
 }
 
 int nss_filter(char *buf, size_t len, const char *filter, const char *attr, const char *value)

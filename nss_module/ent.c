@@ -34,12 +34,18 @@ static void pending_clear(struct nss_ent *en)
 
 void nss_ent_reset(struct nss_ent *en)
 {
+	int service = en->kind == NSS_ENT_SP;
+
 	pending_clear(en);
+	if (en->ctx)
+		nss_lock(en->ctx, service);
 	tenure_ldap_res_free(en->page);
 	en->page = NULL;
 	en->cur = NULL;
 	tenure_ldap_pager_free(en->pager);
 	en->pager = NULL;
+	if (en->ctx)
+		nss_unlock(en->ctx, service);
 	nss_ctx_drop(en->ctx);
 	en->ctx = NULL;
 	en->started = 0;

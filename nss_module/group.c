@@ -25,9 +25,12 @@ static int search_gr(struct nss_ctx *c, const char *attr, const char *value, con
 	rc = nss_filter(filter, sizeof(filter), c->cfg->filter_group, attr, value);
 	if (rc)
 		return -ENOENT;
+	nss_lock(c, 0);
 	rc = nss_search(c, 0, c->base_group, -1, filter, gr_attrs(c), 0, &res);
-	if (rc)
+	if (rc) {
+		nss_unlock(c, 0);
 		return rc;
+	}
 	rc = -ENOENT;
 	for (tenure_ldap_entry *e = tenure_ldap_first(res); e; e = tenure_ldap_next(res, e)) {
 		int r = nss_gr_from_entry(c, res, e, want, !c->cfg->nss_getgrent_skipmembers, out);
@@ -37,6 +40,7 @@ static int search_gr(struct nss_ctx *c, const char *attr, const char *value, con
 		}
 	}
 	tenure_ldap_res_free(res);
+	nss_unlock(c, 0);
 	return rc;
 }
 
@@ -134,22 +138,23 @@ static int next_gr(struct nss_ent *en)
 	tenure_ldap_entry *e;
 	int rc;
 
+	nss_lock(en->ctx, 0);
 	for (;;) {
 		rc = nss_ent_next(en, 0, en->ctx->base_group, en->ctx->cfg->filter_group,
 				  gr_attrs(en->ctx), &res, &e);
 		if (rc == 1)
-			return -ENOENT;
+			rc = -ENOENT;
 		if (rc < 0)
-			return rc;
+			break;
 		rc = nss_gr_from_entry(en->ctx, res, e, NULL, !en->ctx->cfg->nss_getgrent_skipmembers,
 				       &en->pending.gr);
-		if (rc == 0) {
+		if (rc == 0)
 			en->has_pending = 1;
-			return 0;
-		}
-		if (rc == -ENOMEM || rc == -EHOSTUNREACH || rc == -ETIMEDOUT)
-			return rc;
+		if (rc == 0 || rc == -ENOMEM || rc == -EHOSTUNREACH || rc == -ETIMEDOUT)
+			break;
 	}
+	nss_unlock(en->ctx, 0);
+	return rc;
 }
 
 NSS_EXPORT enum nss_status _nss_tenure_getgrent_r(struct group *gr, char *buf, size_t len,

@@ -60,9 +60,12 @@ static int search_level(struct nss_ctx *c, const char *filter, struct gidset *se
 	char dn[NSS_DN_MAX], num[32];
 	int rc;
 
+	nss_lock(c, 0);
 	rc = nss_search(c, 0, c->base_group, -1, filter, attrs, 0, &res);
-	if (rc)
+	if (rc) {
+		nss_unlock(c, 0);
 		return rc;
+	}
 	for (tenure_ldap_entry *e = tenure_ldap_first(res); e && rc == 0; e = tenure_ldap_next(res, e)) {
 		unsigned long gid;
 
@@ -83,6 +86,7 @@ static int search_level(struct nss_ctx *c, const char *filter, struct gidset *se
 		}
 	}
 	tenure_ldap_res_free(res);
+	nss_unlock(c, 0);
 	return rc;
 }
 

@@ -127,6 +127,11 @@ struct nss_ctx {
 struct nss_ctx *nss_enter(enum nss_status *st, int *errnop);
 void nss_leave(struct nss_ctx *c);
 
+/* The session lock (recursive).  Results share libldap state with the
+ * session, so callers hold it from the search until the result is freed. */
+void nss_lock(struct nss_ctx *c, int service);
+void nss_unlock(struct nss_ctx *c, int service);
+
 /* Run a search under the session lock (the service session when
  * service is set).  Returns 0 or a negative errno (see ldap.h). */
 int nss_search(struct nss_ctx *c, int service, const char *base, int scope,

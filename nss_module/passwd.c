@@ -15,9 +15,10 @@ static int search_pw(struct nss_ctx *c, const char *attr, const char *value, con
 	rc = nss_filter(filter, sizeof(filter), c->cfg->filter_passwd, attr, value);
 	if (rc)
 		return -ENOENT;
+	nss_lock(c, 0);
 	rc = nss_search(c, 0, c->base_passwd, -1, filter, nss_pw_attrs, 0, &res);
 	if (rc)
-		return rc;
+		goto out;
 	rc = -ENOENT;
 	for (tenure_ldap_entry *e = tenure_ldap_first(res); e; e = tenure_ldap_next(res, e)) {
 		int r = nss_pw_from_entry(c, res, e, want, out);
@@ -27,6 +28,8 @@ static int search_pw(struct nss_ctx *c, const char *attr, const char *value, con
 		}
 	}
 	tenure_ldap_res_free(res);
+out:
+	nss_unlock(c, 0);
 	return rc;
 }
 
@@ -144,21 +147,22 @@ static int next_pw(struct nss_ent *en)
 	tenure_ldap_entry *e;
 	int rc;
 
+	nss_lock(en->ctx, 0);
 	for (;;) {
 		rc = nss_ent_next(en, 0, en->ctx->base_passwd, en->ctx->cfg->filter_passwd,
 				  nss_pw_attrs, &res, &e);
 		if (rc == 1)
-			return -ENOENT;
+			rc = -ENOENT;
 		if (rc < 0)
-			return rc;
+			break;
 		rc = nss_pw_from_entry(en->ctx, res, e, NULL, &en->pending.pw);
-		if (rc == 0) {
+		if (rc == 0)
 			en->has_pending = 1;
-			return 0;
-		}
-		if (rc == -ENOMEM)
-			return rc;
+		if (rc == 0 || rc == -ENOMEM)
+			break;
 	}
+	nss_unlock(en->ctx, 0);
+	return rc;
 }
 
 NSS_EXPORT enum nss_status _nss_tenure_getpwent_r(struct passwd *pw, char *buf, size_t len,

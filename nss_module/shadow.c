@@ -40,9 +40,12 @@ enum nss_status _nss_tenure_getspnam_r(const char *name, struct spwd *sp,
 	if (!nss_name_ok(c, name) ||
 	    nss_filter(filter, sizeof(filter), c->cfg->filter_shadow, "uid", name))
 		goto out;
+	nss_lock(c, 1);
 	rc = nss_search(c, 1, c->base_shadow, -1, filter, nss_sp_attrs, 0, &res);
-	if (rc)
+	if (rc) {
+		nss_unlock(c, 1);
 		goto out;
+	}
 	rc = -ENOENT;
 	for (tenure_ldap_entry *e = tenure_ldap_first(res); e; e = tenure_ldap_next(res, e)) {
 		int r = nss_sp_from_entry(c, res, e, name, &rec);
@@ -51,10 +54,11 @@ enum nss_status _nss_tenure_getspnam_r(const char *name, struct spwd *sp,
 			break;
 		}
 	}
+	tenure_ldap_res_free(res);
+	nss_unlock(c, 1);
 	if (rc == 0)
 		rc = nss_sp_pack(&rec, sp, buf, len);
 out:
-	tenure_ldap_res_free(res);
 	nss_sp_clear(&rec);
 	nss_leave(c);
 	return nss_status_of(rc, errnop);
@@ -81,21 +85,22 @@ static int next_sp(struct nss_ent *en)
 	tenure_ldap_entry *e;
 	int rc;
 
+	nss_lock(en->ctx, 1);
 	for (;;) {
 		rc = nss_ent_next(en, 1, en->ctx->base_shadow, en->ctx->cfg->filter_shadow,
 				  nss_sp_attrs, &res, &e);
 		if (rc == 1)
-			return -ENOENT;
+			rc = -ENOENT;
 		if (rc < 0)
-			return rc;
+			break;
 		rc = nss_sp_from_entry(en->ctx, res, e, NULL, &en->pending.sp);
-		if (rc == 0) {
+		if (rc == 0)
 			en->has_pending = 1;
-			return 0;
-		}
-		if (rc == -ENOMEM)
-			return rc;
+		if (rc == 0 || rc == -ENOMEM)
+			break;
 	}
+	nss_unlock(en->ctx, 1);
+	return rc;
 }
 
 NSS_EXPORT enum nss_status _nss_tenure_getspent_r(struct spwd *sp, char *buf, size_t len,
