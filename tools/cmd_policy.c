@@ -1,0 +1,215 @@
+/* tenurectl policy check|show — the password policy from the admin's side.
+ *
+ *   tenurectl policy check [--user NAME] [--json]  < candidate
+ *       reads one candidate (the first line of stdin, newline dropped),
+ *       prints every rule it fails; exit 0 accepted, 1 refused, 2 error.
+ *       --user adds the user-name and GECOS checks (GECOS from the passwd
+ *       database) and the history of a local account, when readable.
+ *   tenurectl policy show [--json]
+ *       every policy key with its effective value and where it came from.
+ */
+#include "ctl.h"
+#include "tenure/history.h"
+#include "tenure/ldap.h"
+#include "tenure/names.h"
+#include "tenure/policy.h"
+#include "tenure/secret.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libintl.h>
+#include <locale.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef TENURE_LOCALEDIR
+#define TENURE_LOCALEDIR "/usr/share/locale"
+#endif
+
+#define CANDIDATE_MAX (64 * 1024)
+
+static const char *const policy_keys[] = {
+	"policy", "minlen", "maxlen", "minclass", "dcredit", "ucredit", "lcredit", "ocredit",
+	"maxrepeat", "maxsequence", "maxclassrepeat", "usercheck", "gecoscheck", "dictcheck",
+	"difok", "badwords", "enforcing", "enforce_for_root", "retry", "dictpath",
+	"breached_filter", "remember", "history_m_cost", "history_t_cost", "history_dir",
+	"passwd_hash", "min_days", "max_days", "warn_days", "inactive_days", NULL,
+};
+
+static void i18n(void)
+{
+	const char *dir = secure_getenv("TENURE_LOCALEDIR");
+
+	setlocale(LC_ALL, "");
+	bindtextdomain("tenure", dir && *dir ? dir : TENURE_LOCALEDIR);
+	bind_textdomain_codeset("tenure", "UTF-8");
+}
+
+/* Read stdin up to CANDIDATE_MAX bytes; the first line is the candidate. */
+static char *read_candidate(size_t *len)
+{
+	char *buf = malloc(CANDIDATE_MAX + 1);
+	size_t n = 0;
+
+	if (!buf)
+		return NULL;
+	while (n < CANDIDATE_MAX) {
+		size_t r = fread(buf + n, 1, CANDIDATE_MAX - n, stdin);
+		if (r == 0)
+			break;
+		n += r;
+	}
+	buf[n] = '\0';
+	{
+		char *nl = memchr(buf, '\n', n);
+		if (nl)
+			n = (size_t)(nl - buf);
+	}
+	if (n && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void gecos_of(const char *user, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+
+	buf[0] = '\0';
+	if (getpwnam_r(user, &pw, tmp, sizeof(tmp), &res) == 0 && res && pw.pw_gecos)
+		snprintf(buf, len, "%s", pw.pw_gecos);
+}
+
+static void print_result(const struct ctl *ctl, const struct tenure_pw_result *res)
+{
+	char msg[512];
+
+	if (ctl->json) {
+		json_t *o = json_object(), *a = json_array();
+		char *s;
+
+		json_object_set_new(o, "accepted", json_boolean(res->n == 0));
+		for (int i = 0; i < res->n; i++) {
+			json_t *r = json_object();
+			tenure_policy_format(res->reason[i], res->arg[i], msg, sizeof(msg));
+			json_object_set_new(r, "rule", json_string(tenure_policy_code(res->reason[i])));
+			json_object_set_new(r, "message", json_string(msg));
+			json_array_append_new(a, r);
+		}
+		json_object_set_new(o, "failed", a);
+		s = json_dumps(o, JSON_COMPACT);
+		if (s)
+			puts(s);
+		free(s);
+		json_decref(o);
+		return;
+	}
+	if (res->n == 0) {
+		puts(dgettext("tenure", "The password is acceptable."));
+		return;
+	}
+	for (int i = 0; i < res->n; i++) {
+		tenure_policy_format(res->reason[i], res->arg[i], msg, sizeof(msg));
+		printf("%s: %s\n", tenure_policy_code(res->reason[i]), msg);
+	}
+}
+
+static int check(struct ctl *ctl, int argc, char **argv)
+{
+	const char *user = ctl_take_opt(&argc, argv, "--user");
+	struct tenure_config *cfg = NULL;
+	struct tenure_policy *pol = NULL;
+	struct tenure_pw_account acct = { 0 };
+	struct tenure_pw_result res;
+	char err[TENURE_ERRLEN], gecos[1024], **hist = NULL;
+	char *pw = NULL;
+	size_t len = 0;
+	int rc = 2;
+
+	if (argc != 2) {
+		ctl_err(ctl, "usage: policy check [--user NAME] [--json] < candidate");
+		return 2;
+	}
+	if (ctl_load_config(ctl, 1, &cfg))
+		return 2;
+	if (user && !tenure_name_valid(cfg->validnames, user)) {
+		ctl_err(ctl, "--user: '%s' is not a valid user name", user);
+		goto out;
+	}
+	if (tenure_policy_open(cfg, &pol, err, sizeof(err))) {
+		ctl_err(ctl, "%s", err);
+		goto out;
+	}
+	pw = read_candidate(&len);
+	if (!pw) {
+		ctl_err(ctl, "out of memory");
+		goto out;
+	}
+	if (user) {
+		acct.user = user;
+		gecos_of(user, gecos, sizeof(gecos));
+		acct.gecos = gecos;
+	}
+	tenure_policy_check(pol, pw, len, &acct, &res);
+	if (user && cfg->remember > 0 &&
+	    tenure_history_local_read(cfg->history_dir, user, &hist) == 0 &&
+	    tenure_history_find(hist, pw, len) >= 0)
+		tenure_policy_result_add(&res, TENURE_PW_REUSED, cfg->remember);
+	print_result(ctl, &res);
+	rc = res.n ? 1 : 0;
+out:
+	tenure_strv_free(hist);
+	if (pw)
+		secret_freezero(pw, CANDIDATE_MAX + 1);
+	tenure_policy_close(pol);
+	tenure_config_free(cfg);
+	return rc;
+}
+
+static int show(struct ctl *ctl)
+{
+	struct tenure_config *cfg;
+	char val[2048], where[512];
+	json_t *o = NULL;
+
+	if (ctl_load_config(ctl, 1, &cfg))
+		return 2;
+	if (ctl->json)
+		o = json_object();
+	for (size_t i = 0; policy_keys[i]; i++) {
+		tenure_config_format(cfg, policy_keys[i], val, sizeof(val));
+		tenure_config_source(cfg, policy_keys[i], where, sizeof(where));
+		if (o) {
+			json_t *k = json_object();
+			json_object_set_new(k, "value", json_string(val));
+			json_object_set_new(k, "source", json_string(where));
+			json_object_set_new(o, policy_keys[i], k);
+		} else {
+			printf("%-18s %-36s # %s\n", policy_keys[i], val[0] ? val : "(unset)", where);
+		}
+	}
+	if (o) {
+		char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		if (s)
+			puts(s);
+		free(s);
+		json_decref(o);
+	}
+	tenure_config_free(cfg);
+	return 0;
+}
+
+int cmd_policy(struct ctl *ctl, int argc, char **argv)
+{
+	i18n();
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return check(ctl, argc, argv);
+	if (argc == 2 && strcmp(argv[1], "show") == 0)
+		return show(ctl);
+	ctl_err(ctl, "usage: policy check [--user NAME] [--json] | policy show [--json]");
+	return 2;
+}
