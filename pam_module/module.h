@@ -22,6 +22,10 @@
 #define _(s)  dgettext(TENURE_TEXTDOMAIN, s)
 #define N_(s) s
 
+/* The build uses -fvisibility=hidden and PAM_EXTERN is empty: mark each
+ * pam_sm_* entry point with PT_EXPORT or PAM cannot find it. */
+#define PT_EXPORT __attribute__((visibility("default")))
+
 struct pt_ctx {
 	pam_handle_t *pamh;
 	int flags;                 /* flags of this PAM call */
