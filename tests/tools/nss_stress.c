@@ -17,6 +17,8 @@
  *   nss_stress fdexec           no descriptor survives exec
  *   nss_stress sigpipe CMD...   lookup, run CMD (kills slapd), lookups again
  *                               with SIGPIPE at its default action
+ *   nss_stress twice NAME CMD...   getpwnam_r, run CMD, getpwnam_r: prints the
+ *                               two GECOS fields (to see the cache at work)
  *   nss_stress down CONF        slapd down: time of first and next 1000
  *   nss_stress blackhole CONF   a server that accepts and never answers
  *   nss_stress count passwd|group   entries from a glibc enumeration
@@ -448,7 +450,7 @@ static int check_alice(void)
 	       getpwuid_r(10002, &pw, buf, sizeof(buf), &pp) == 0 && pp && strcmp(pp->pw_name, "bob") == 0;
 }
 
-static volatile int spin_stop;
+static _Atomic int spin_stop;
 
 static void *spinner(void *arg)
 {
@@ -631,6 +633,24 @@ static int cmd_sigpipe(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 
+static int cmd_twice(int argc, char **argv)
+{
+	struct passwd pw;
+	char buf[4096], first[1024] = "-";
+	int err;
+
+	if (argc < 4)
+		return 2;
+	load_module();
+	if (m.getpwnam_r(argv[2], &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+		snprintf(first, sizeof(first), "%s", pw.pw_gecos);
+	if (run_cmd(argv + 3) != 0)
+		return 1;
+	printf("%s|%s\n", first,
+	       m.getpwnam_r(argv[2], &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS ? pw.pw_gecos : "-");
+	return 0;
+}
+
 /* ---- server down / black hole: the program writes its own config ---- */
 
 static int listener(int *port)
@@ -805,6 +825,8 @@ int main(int argc, char **argv)
 		return cmd_fdlist();
 	if (strcmp(mode, "sigpipe") == 0)
 		return cmd_sigpipe(argc, argv);
+	if (strcmp(mode, "twice") == 0)
+		return cmd_twice(argc, argv);
 	if (strcmp(mode, "down") == 0)
 		return cmd_down(argc, argv);
 	if (strcmp(mode, "blackhole") == 0)
