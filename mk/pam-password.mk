@@ -1,0 +1,70 @@
+# mk/pam-password.mk — data files of the password phase, translations and
+# the policy benchmark.  Included by the Makefile after its variables.
+#
+#   $(B)/share/tenure/words            dictionary for dictcheck: the words of
+#                                      wamerican (/usr/share/dict/american-english,
+#                                      lower-case, 4-32 letters, marked w) and
+#                                      john's password.lst (common passwords,
+#                                      marked c), sorted in byte order
+#   $(B)/share/tenure/breached.filter  default breached-password filter, built
+#                                      by tenurectl from john's password.lst
+#   $(B)/locale/LANG/LC_MESSAGES/tenure.mo   translations (en, zh_CN)
+#
+# The lists come from Debian packages (wamerican, john-data) installed by
+# scripts/deps.sh; nothing is fetched from the network.
+
+PW_WORDLIST   ?= /usr/share/dict/american-english
+PW_COMMONLIST ?= /usr/share/john/password.lst
+PW_DATA       := $(B)/share/tenure/words $(B)/share/tenure/breached.filter
+PW_LANGS      := en zh_CN
+PW_MO         := $(PW_LANGS:%=$(B)/locale/%/LC_MESSAGES/tenure.mo)
+
+all: $(PW_DATA) $(PW_MO)
+
+$(B)/share/tenure/words: $(PW_WORDLIST) $(PW_COMMONLIST) mk/pam-password.mk
+	@mkdir -p $(@D)
+	{ grep -v '^#!comment' $(PW_COMMONLIST) | tr 'A-Z' 'a-z' | \
+		LC_ALL=C grep -E '^[[:graph:]]{4,32}$$' | sed 's/$$/	c/'; \
+	  LC_ALL=C grep -E '^[a-z]{4,32}$$' $(PW_WORDLIST) | sed 's/$$/	w/'; } | \
+		LC_ALL=C sort | LC_ALL=C awk -F '	' '!seen[$$1]++' >$@.tmp
+	mv $@.tmp $@
+
+$(B)/share/tenure/breached.filter: $(PW_COMMONLIST) $(CTL)
+	@mkdir -p $(@D)
+	grep -v '^#!comment' $(PW_COMMONLIST) | $(CTL) filter build -o $@ - >/dev/null
+
+# Message catalogue: every _()/N_() string of the module, the tools and the
+# core.  The template is regenerated on each build; the .po files are kept
+# in git and merged with msgmerge when the template changes.
+$(B)/po/tenure.pot: $(wildcard pam_module/*.c tools/*.c common/*.c)
+	@mkdir -p $(@D)
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+		--add-comments=TRANSLATORS --package-name=tenure \
+		--msgid-bugs-address= -o $@.tmp $^
+	sed -i '/^"POT-Creation-Date/d' $@.tmp
+	mv $@.tmp $@
+
+$(B)/locale/%/LC_MESSAGES/tenure.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check-format -o $@ $<
+
+.PHONY: pot po-update install-pam-password bench-policy
+pot: $(B)/po/tenure.pot
+	cp $(B)/po/tenure.pot po/tenure.pot
+
+po-update: pot
+	for l in $(PW_LANGS); do msgmerge --quiet --update --backup=none po/$$l.po po/tenure.pot; done
+
+install: install-pam-password
+install-pam-password: $(PW_DATA) $(PW_MO)
+	install -d $(DESTDIR)$(DATADIR)/tenure
+	install -m 0644 $(PW_DATA) $(DESTDIR)$(DATADIR)/tenure/
+	for l in $(PW_LANGS); do \
+		install -d $(DESTDIR)$(DATADIR)/locale/$$l/LC_MESSAGES; \
+		install -m 0644 $(B)/locale/$$l/LC_MESSAGES/tenure.mo $(DESTDIR)$(DATADIR)/locale/$$l/LC_MESSAGES/; \
+	done
+	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/tenure/history
+
+bench: bench-policy
+bench-policy: all
+	TENURE_BUILD=$(B) sh bench/policy.sh
