@@ -171,10 +171,15 @@ static int do_placement(struct pt_ctx *ctx)
 	long uid = -1;
 	int rc;
 
+	/* Unknown names get no file (an attacker must not fill `dir`); after
+	 * a failure the answer stays a failure. */
 	if (!user_exists(ctx->user, &uid)) {
 		if (ctx->cfg->audit)
-			pt_audit(ctx, LOG_NOTICE, "ignore", "no-such-user", NULL);
-		return PAM_IGNORE;
+			pt_audit(ctx, LOG_NOTICE, ctx->authfail ? "fail" : "ignore", "no-such-user", NULL);
+		if (!ctx->authfail)
+			return PAM_IGNORE;
+		delay(ctx);
+		return PAM_AUTH_ERR;
 	}
 	policy_for(ctx, uid, &pol);
 	rc = lock_check(ctx, &pol, &st);

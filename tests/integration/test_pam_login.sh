@@ -264,6 +264,19 @@ for p in r1 r2 r3 r4; do pd -s local -u root -a "$p" auth >/dev/null || true; do
 expect_rc 0 pd -s local-ok -u root auth
 expect_match 'OP: auth = PAM_SUCCESS' "$T_OUT" "root is not locked without even_deny_root"
 
+# --- the shipped Debian stack (examples/pam.d/common-auth), as written
+sed "s|pam_tenure\.so|$module conf=$work/local.conf|" "$T_REPO/examples/pam.d/common-auth" >"$work/pam/common-auth"
+sed "s|pam_tenure\.so|$module conf=$work/local.conf|" "$T_REPO/examples/pam.d/common-account" >"$work/pam/common-account"
+expect_rc 0 pd -s common-auth -u pwwarn -a pwwarn-Secret-1 auth
+expect_rc 7 pd -s common-auth -u pwwarn -a wrong-x auth
+expect_rc 7 pd -s common-auth -u daemon -a wrong-y auth
+expect_eq "$(failures daemon)" 1 "common-auth example: local failure counted"
+expect_rc 7 pd -s common-auth -u nosuchuser -a wrong-z auth
+expect_rc 13 pd -s common-account -u expired acct
+# (pam_unix's account check of an LDAP user needs libnss_tenure in the
+# system's nsswitch.conf, which tests never touch: only local users here.)
+expect_rc 0 pd -s common-account -u daemon acct
+
 # --- the tally cannot be written: fail_closed refuses, and says why in the log
 : >"$work/notadir"
 conf closed "dir $work/notadir/tally"
