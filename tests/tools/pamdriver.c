@@ -25,6 +25,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <locale.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,8 @@ int main(int argc, char **argv)
 	int nenv = 0, show_env = 0, rc = PAM_SUCCESS, status = EXIT_USAGE;
 	int c, i;
 
+	/* Like passwd and login: messages in the language of the environment. */
+	setlocale(LC_ALL, "");
 	ans.v = calloc((size_t)argc, sizeof(*ans.v));
 	envs = calloc((size_t)argc, sizeof(*envs));
 	if (ans.v == NULL || envs == NULL) {
