@@ -46,7 +46,7 @@ int tenure_history_verify(const char *phc, const char *pw, size_t len)
 
 	if (strncmp(phc, "$argon2id$", 10) != 0 && strncmp(phc, "$argon2i$", 9) != 0)
 		return -EINVAL;
-	rc = argon2_verify(phc, pw, len, phc[7] == 'd' ? Argon2_id : Argon2_i);
+	rc = argon2_verify(phc, pw, len, phc[8] == 'd' ? Argon2_id : Argon2_i);
 	if (rc == ARGON2_OK)
 		return 1;
 	if (rc == ARGON2_VERIFY_MISMATCH)
