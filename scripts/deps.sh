@@ -7,13 +7,14 @@
 #           libargon2-dev libssl-dev libmicrohttpd-dev libjansson-dev
 #           libsqlite3-dev libsystemd-dev gettext
 #   tests:  check libsubunit-dev slapd ldap-utils pamtester curl openssl
-#           sqlite3 wamerican (word list) procps psmisc iproute2
+#           sqlite3 wamerican (word list) john-data (common passwords)
+#           procps psmisc iproute2
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpam0g-dev libpam-modules libldap-dev
 libargon2-dev libssl-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libsystemd-dev gettext check libsubunit-dev slapd ldap-utils pamtester curl
-openssl sqlite3 wamerican procps psmisc iproute2"
+openssl sqlite3 wamerican john-data procps psmisc iproute2"
 
 missing=""
 for p in $PKGS; do
