@@ -21,17 +21,23 @@ PW_MO         := $(PW_LANGS:%=$(B)/locale/%/LC_MESSAGES/tenure.mo)
 
 all: $(PW_DATA) $(PW_MO)
 
-$(B)/share/tenure/words: $(PW_WORDLIST) $(PW_COMMONLIST) mk/pam-password.mk
+# A list that is missing (package not installed) is left out with a warning,
+# so a plain `make` still builds; `make check` installs both first.
+$(B)/share/tenure/words: $(wildcard $(PW_WORDLIST) $(PW_COMMONLIST)) mk/pam-password.mk
 	@mkdir -p $(@D)
-	{ grep -v '^#!comment' $(PW_COMMONLIST) | tr 'A-Z' 'a-z' | \
+	@for f in $(PW_WORDLIST) $(PW_COMMONLIST); do \
+		[ -r $$f ] || echo "warning: $$f missing (scripts/deps.sh installs it); dictionary is incomplete" >&2; \
+	done
+	{ [ ! -r $(PW_COMMONLIST) ] || grep -v '^#!comment' $(PW_COMMONLIST) | tr 'A-Z' 'a-z' | \
 		LC_ALL=C grep -E '^[[:graph:]]{4,32}$$' | sed 's/$$/	c/'; \
-	  LC_ALL=C grep -E '^[a-z]{4,32}$$' $(PW_WORDLIST) | sed 's/$$/	w/'; } | \
+	  [ ! -r $(PW_WORDLIST) ] || LC_ALL=C grep -E '^[a-z]{4,32}$$' $(PW_WORDLIST) | sed 's/$$/	w/'; } | \
 		LC_ALL=C sort | LC_ALL=C awk -F '	' '!seen[$$1]++' >$@.tmp
 	mv $@.tmp $@
 
-$(B)/share/tenure/breached.filter: $(PW_COMMONLIST) $(CTL)
+$(B)/share/tenure/breached.filter: $(wildcard $(PW_COMMONLIST)) $(CTL)
 	@mkdir -p $(@D)
-	grep -v '^#!comment' $(PW_COMMONLIST) | $(CTL) filter build -o $@ - >/dev/null
+	{ [ ! -r $(PW_COMMONLIST) ] || grep -v '^#!comment' $(PW_COMMONLIST); } | \
+		$(CTL) filter build -o $@ - >/dev/null
 
 # Message catalogue: every _()/N_() string of the module, the tools and the
 # core.  The template is regenerated on each build; the .po files are kept
