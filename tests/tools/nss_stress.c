@@ -22,6 +22,9 @@
  *   nss_stress down CONF        slapd down: time of first and next 1000
  *   nss_stress blackhole CONF   a server that accepts and never answers
  *   nss_stress count passwd|group   entries from a glibc enumeration
+ *   nss_stress mem NAME         resident memory (kB) and descriptors a
+ *                               process gains from its first lookup
+ *   nss_stress hold NAME SECS   look NAME up, then sleep (connection count)
  *   nss_stress bench N NAME...  in-process getpwnam_r timing (lookups/s,
  *                               p50, p99 in microseconds)
  *
@@ -769,6 +772,68 @@ static int cmd_count(int argc, char **argv)
 	return 0;
 }
 
+/* NSS_SERVICE: the service to use (default tenure); "none" keeps
+ * nsswitch.conf (and nscd) in charge. */
+static void configure_from_env(void)
+{
+	const char *svc = getenv("NSS_SERVICE");
+
+	if (!svc || !*svc)
+		svc = "tenure";
+	if (strcmp(svc, "none") != 0)
+		__nss_configure_lookup("passwd", svc);
+}
+
+/* ---- memory and descriptors ---- */
+
+static long rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+	struct passwd pw, *pp = NULL;
+	char buf[8192], list[1024];
+	long r0, r1;
+	int f0, f1;
+
+	if (argc < 3)
+		return 2;
+	configure_from_env();
+	closefrom(3);
+	r0 = rss_kb();
+	f0 = count_fds(list, sizeof(list));
+	getpwnam_r(argv[2], &pw, buf, sizeof(buf), &pp);
+	r1 = rss_kb();
+	f1 = count_fds(list, sizeof(list));
+	printf("found=%d rss_kb_added=%ld fds_added=%d\n", pp != NULL, r1 - r0, f1 - f0);
+	return 0;
+}
+
+static int cmd_hold(int argc, char **argv)
+{
+	struct passwd pw, *pp = NULL;
+	char buf[8192];
+
+	if (argc < 4)
+		return 2;
+	configure_from_env();
+	getpwnam_r(argv[2], &pw, buf, sizeof(buf), &pp);
+	sleep((unsigned)atoi(argv[3]));
+	return pp ? 0 : 1;
+}
+
 /* ---- in-process timing ---- */
 
 static int cmp_d(const void *a, const void *b)
@@ -786,7 +851,7 @@ static int cmd_bench(int argc, char **argv)
 
 	if (n < 1 || names < 1)
 		return 2;
-	__nss_configure_lookup("passwd", getenv("NSS_SERVICE") ? getenv("NSS_SERVICE") : "tenure");
+	configure_from_env();
 	t = calloc((size_t)n, sizeof(double));
 	t0 = now();
 	for (int i = 0; i < n; i++) {
@@ -833,6 +898,10 @@ int main(int argc, char **argv)
 		return cmd_blackhole(argc, argv);
 	if (strcmp(mode, "count") == 0)
 		return cmd_count(argc, argv);
+	if (strcmp(mode, "mem") == 0)
+		return cmd_mem(argc, argv);
+	if (strcmp(mode, "hold") == 0)
+		return cmd_hold(argc, argv);
 	if (strcmp(mode, "bench") == 0)
 		return cmd_bench(argc, argv);
 	fprintf(stderr, "usage: nss_stress lookup|rules|threads|fork|reent|fdexec|sigpipe|down|"
