@@ -264,6 +264,31 @@ for p in r1 r2 r3 r4; do pd -s local -u root -a "$p" auth >/dev/null || true; do
 expect_rc 0 pd -s local-ok -u root auth
 expect_match 'OP: auth = PAM_SUCCESS' "$T_OUT" "root is not locked without even_deny_root"
 
+# even_deny_root / admin_group through the placements
+conf rootdeny "unlock_time 600" "even_deny_root yes"
+sed "s|$work/local.conf|$work/rootdeny.conf|" "$work/pam/local" >"$work/pam/rootdeny"
+for p in r1 r2 r3; do pd -s rootdeny -u root -a "$p" auth >/dev/null || true; done
+expect_rc 7 pd -s rootdeny -u root -a r4 auth
+expect_match 'Account locked' "$T_OUT" "even_deny_root locks root"
+"$ctl" -c "$work/rootdeny.conf" lockout reset root >/dev/null
+conf admins "unlock_time 600" "admin_group daemon"
+sed "s|$work/local.conf|$work/admins.conf|" "$work/pam/local" >"$work/pam/admins"
+sed "s|$work/local.conf|$work/admins.conf|" "$work/pam/local-ok" >"$work/pam/admins-ok"
+for p in a1 a2 a3 a4; do pd -s admins -u daemon -a "$p" auth >/dev/null || true; done
+expect_rc 0 pd -s admins-ok -u daemon auth
+expect_match 'OP: auth = PAM_SUCCESS' "$T_OUT" "admin_group members are treated like root"
+
+# --- deny_per_rhost: one address cannot lock the user out from everywhere
+conf perhost "deny 5" "deny_per_rhost 2" "unlock_time 600"
+stack perhost perhost
+pd -s perhost -u zhangwei -r 203.0.113.66 -a guess-1 auth >/dev/null || true
+expect_rc 7 pd -s perhost -u zhangwei -r 203.0.113.66 -a guess-2 auth
+expect_match 'Account locked' "$T_OUT" "deny_per_rhost locks the source"
+for g in 3 4 5 6; do pd -s perhost -u zhangwei -r 203.0.113.66 -a "guess-$g" auth >/dev/null || true; done
+expect_rc 7 pd -s perhost -u zhangwei -r 203.0.113.66 -a zhangwei-Secret-1 auth
+expect_rc 0 pd -s perhost -u zhangwei -r 198.51.100.7 -a zhangwei-Secret-1 auth
+expect_match 'OP: auth = PAM_SUCCESS' "$T_OUT" "the user still logs in from elsewhere"
+
 # --- the shipped Debian stack (examples/pam.d/common-auth), as written
 sed "s|pam_tenure\.so|$module conf=$work/local.conf|" "$T_REPO/examples/pam.d/common-auth" >"$work/pam/common-auth"
 sed "s|pam_tenure\.so|$module conf=$work/local.conf|" "$T_REPO/examples/pam.d/common-account" >"$work/pam/common-account"
