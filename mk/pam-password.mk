@@ -71,6 +71,10 @@ install-pam-password: $(PW_DATA) $(PW_MO)
 	done
 	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/tenure/history
 
+$(B)/bench/policy_filter: bench/policy_filter.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -lcrypto
+
 bench: bench-policy
-bench-policy: all
-	TENURE_BUILD=$(B) sh bench/policy.sh
+bench-policy: tests $(B)/bench/policy_filter
+	TENURE_BUILD=$(B) bash bench/policy.sh

@@ -5,6 +5,10 @@
  *       prints every rule it fails; exit 0 accepted, 1 refused, 2 error.
  *       --user adds the user-name and GECOS checks (GECOS from the passwd
  *       database) and the history of a local account, when readable.
+ *   tenurectl policy check --batch [--user NAME]  < candidates
+ *       one candidate per line; prints "accepted" or "refused RULE,RULE..."
+ *       per line (for auditing a list, and for bench/policy.sh); exit 0
+ *       when all are accepted, 1 when any is refused.
  *   tenurectl policy show [--json]
  *       every policy key with its effective value and where it came from.
  */
@@ -118,9 +122,37 @@ static void print_result(const struct ctl *ctl, const struct tenure_pw_result *r
 	}
 }
 
+static int batch(const struct tenure_policy *pol, const struct tenure_pw_account *acct)
+{
+	struct tenure_pw_result res;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int any = 0;
+
+	while ((n = getline(&line, &cap, stdin)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		tenure_policy_check(pol, line, (size_t)n, acct, &res);
+		if (res.n == 0) {
+			puts("accepted");
+			continue;
+		}
+		any = 1;
+		fputs("refused ", stdout);
+		for (int i = 0; i < res.n; i++)
+			printf("%s%s", i ? "," : "", tenure_policy_code(res.reason[i]));
+		putchar('\n');
+	}
+	if (line)
+		secret_freezero(line, cap);
+	return any ? 1 : 0;
+}
+
 static int check(struct ctl *ctl, int argc, char **argv)
 {
 	const char *user = ctl_take_opt(&argc, argv, "--user");
+	int many = ctl_take_flag(&argc, argv, "--batch");
 	struct tenure_config *cfg = NULL;
 	struct tenure_policy *pol = NULL;
 	struct tenure_pw_account acct = { 0 };
@@ -144,15 +176,19 @@ static int check(struct ctl *ctl, int argc, char **argv)
 		ctl_err(ctl, "%s", err);
 		goto out;
 	}
-	pw = read_candidate(&len);
-	if (!pw) {
-		ctl_err(ctl, "out of memory");
-		goto out;
-	}
 	if (user) {
 		acct.user = user;
 		gecos_of(user, gecos, sizeof(gecos));
 		acct.gecos = gecos;
+	}
+	if (many) {
+		rc = batch(pol, &acct);
+		goto out;
+	}
+	pw = read_candidate(&len);
+	if (!pw) {
+		ctl_err(ctl, "out of memory");
+		goto out;
 	}
 	tenure_policy_check(pol, pw, len, &acct, &res);
 	if (user && cfg->remember > 0 &&
