@@ -191,6 +191,10 @@ out=$(st "$C0" sigpipe bash "$here/../ldap/slapd.sh" kill "$tmp/ldap" 2>&1)
 rc=$?
 printf '%s\n' "$out" >&2
 expect_eq "$rc" 0 "slapd killed between lookups: process with default SIGPIPE survives, UNAVAIL"
+out=$(st "$C0" resetter "$tmp/conf/resetter.conf" 2>&1)
+rc=$?
+printf '%s\n' "$out" >&2
+expect_eq "$rc" 0 "server that resets connections: writes on a reset socket raise no SIGPIPE (exit 141 without the guard)"
 out=$(st "$C0" down "$tmp/conf/down.conf" 2>&1)
 rc=$?
 printf '%s\n' "$out" >&2

@@ -21,6 +21,9 @@
  *                               two GECOS fields (to see the cache at work)
  *   nss_stress down CONF        slapd down: time of first and next 1000
  *   nss_stress blackhole CONF   a server that accepts and never answers
+ *   nss_stress resetter CONF    a server that accepts and resets at once:
+ *                               the module writes on a reset connection, with
+ *                               SIGPIPE at its default action
  *   nss_stress count passwd|group   entries from a glibc enumeration
  *   nss_stress mem NAME         resident memory (kB) and descriptors a
  *                               process gains from its first lookup
@@ -682,6 +685,23 @@ static void *blackhole(void *arg)
 	return NULL;
 }
 
+/* Accept, then close with a reset (SO_LINGER 0): the client's next write
+ * hits EPIPE, which raises SIGPIPE unless the module guards against it. */
+static void *resetter(void *arg)
+{
+	int lfd = (int)(intptr_t)arg;
+
+	for (;;) {
+		struct linger lg = { 1, 0 };
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			break;
+		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(c);
+	}
+	return NULL;
+}
+
 static void write_conf(const char *path, int port, int timelimit, int bind_timelimit)
 {
 	FILE *f = fopen(path, "w");
@@ -744,6 +764,37 @@ static int cmd_blackhole(int argc, char **argv)
 	write_conf(argv[2], port, 1, 1);
 	load_module();
 	time_lookups("black hole", 1.0 + 1.5);
+	return failures ? 1 : 0;
+}
+
+static int cmd_resetter(int argc, char **argv)
+{
+	struct passwd pw;
+	char buf[4096];
+	pthread_t t;
+	int port, fd, err, unavail = 0;
+
+	if (argc < 3)
+		return 2;
+	signal(SIGPIPE, SIG_DFL);
+	fd = listener(&port);
+	pthread_create(&t, NULL, resetter, (void *)(intptr_t)fd);
+	write_conf(argv[2], port, 2, 2);
+	/* No back-off: every lookup connects and writes again. */
+	{
+		FILE *f = fopen(argv[2], "a");
+		if (f) {
+			fputs("reconnect_sleeptime 0\n", f);
+			fclose(f);
+		}
+	}
+	load_module();
+	for (int i = 0; i < 50; i++) {
+		unavail += m.getpwnam_r("alice", &pw, buf, sizeof(buf), &err) == NSS_STATUS_UNAVAIL;
+		usleep(2000);
+	}
+	ok(unavail == 50, "server that resets every connection: 50 lookups UNAVAIL (%d), "
+	   "process alive with SIGPIPE at SIG_DFL", unavail);
 	return failures ? 1 : 0;
 }
 
@@ -896,6 +947,8 @@ int main(int argc, char **argv)
 		return cmd_down(argc, argv);
 	if (strcmp(mode, "blackhole") == 0)
 		return cmd_blackhole(argc, argv);
+	if (strcmp(mode, "resetter") == 0)
+		return cmd_resetter(argc, argv);
 	if (strcmp(mode, "count") == 0)
 		return cmd_count(argc, argv);
 	if (strcmp(mode, "mem") == 0)
