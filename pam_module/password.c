@@ -11,8 +11,10 @@
  *     userPassword with {ARGON2}$argon2id$...), set shadowLastChange to
  *     today and append the history (tenurePasswordHistory on the entry, or
  *     the local store when the directory lacks the tenure schema);
- *   - local accounts: set PAM_AUTHTOK for `pam_unix.so use_authtok` and
- *     append the local history.
+ *   - local accounts: set PAM_AUTHTOK for `pam_unix.so use_authtok`, append
+ *     the local history and answer PAM_IGNORE, so that the stack goes on
+ *     to pam_unix (`[success=done ignore=ignore default=die]` works for
+ *     both kinds of account).
  * Every buffer that held a password is wiped; none reaches the log.
  */
 #include "module.h"
@@ -493,6 +495,9 @@ static int prelim(struct pt_ctx *ctx)
 	}
 	if (rc == PAM_SUCCESS && too_soon(ctx, &a))
 		rc = PAM_AUTHTOK_ERR;
+	/* Local accounts: pam_unix does the change; we only check. */
+	if (rc == PAM_SUCCESS && !a.ldap)
+		rc = PAM_IGNORE;
 out:
 	tenure_ldap_close(uh);
 	secret_free(old);
@@ -567,6 +572,8 @@ static int update(struct pt_ctx *ctx)
 		 a.ldap ? "ldap" : "local");
 	if (a.ldap)
 		pt_info(ctx, "%s", _("The password has been changed."));
+	else
+		rc = PAM_IGNORE;   /* checked and handed on: pam_unix use_authtok writes it */
 out:
 	tenure_ldap_close(uh);
 	tenure_policy_close(pol);

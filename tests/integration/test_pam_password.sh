@@ -187,6 +187,25 @@ expect_eq "$(grep -c '^\$argon2id' "$work/history/daemon")" 1 "local history hol
 run pd -s passwd -u daemon -a "$strong1" -a "$strong1" chauthtok
 expect_match 'used recently' "$T_OUT" "local: reuse refused"
 
+# --- the shipped stack form: LDAP accounts end at pam_tenure, local
+# accounts go on to the next module.  pam_exec stands in for pam_unix (it
+# runs in the update pass only) and notes whom it was run for.  (pam_exec
+# of Linux-PAM 1.5 cannot show the token in this phase.)
+printf '#!/bin/sh\necho "$PAM_USER" >"%s/token"\n' "$work" >"$work/save-token"
+chmod 700 "$work/save-token"
+{
+	echo "password [success=done ignore=ignore user_unknown=ignore default=die] $module conf=$work/main.conf"
+	echo "password required pam_exec.so $work/save-token"
+} >"$work/pam/shipped"
+run pd -s shipped -u carol -a 'abc12345XY' -a "$strong2" -a "$strong2" chauthtok
+expect_eq "$RC" 0 "shipped stack: LDAP account changed"
+expect_eq "$([[ -e $work/token ]] && echo reached || echo done)" done "shipped stack: LDAP account ends at pam_tenure"
+run pd -s shipped -u daemon -a "$strong3" -a "$strong3" chauthtok
+expect_eq "$RC" 0 "shipped stack: local account handed on"
+expect_eq "$(cat "$work/token" 2>/dev/null || true)" daemon "shipped stack: the next module ran for the local account"
+run pd -s shipped -u daemon -a 'Summ3r2024!' chauthtok
+expect_match 'The new password was refused' "$T_OUT" "shipped stack: local weak password refused by pam_tenure"
+
 # --- tenurectl policy check and filter round trip
 run sh -c "printf '%s\n' 'Summ3r2024!' | TENURE_CONF=$work/main.conf $ctl policy check"
 expect_eq "$RC" 1 "policy check: weak refused (exit 1)"
