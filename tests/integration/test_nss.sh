@@ -116,6 +116,11 @@ C2=$(conf anyname 'validnames /^.*$/')
 for k in '*' 'alice)(uid=*' 'a*' '\2a' 'alice)(|(uid=*'; do
 	expect_rc 2 ge "$C2" passwd "$k"
 done
+# Unescaped, these would be filter syntax errors (UNAVAIL) or wildcards.
+for k in 'a)(b' 'x*' 'al\69ce' '(uid=alice)'; do
+	expect_eq "$(st "$C2" lookup passwd "$k")" "NOTFOUND ENOENT " "RFC 4515 escaping: passwd \"$k\" is NOTFOUND"
+	expect_eq "$(st "$C2" lookup group "$k")" "NOTFOUND ENOENT " "RFC 4515 escaping: group \"$k\" is NOTFOUND"
+done
 C2=$(conf minuid "nss_min_uid 10003" "nss_min_gid 10021")
 expect_eq "$(ge "$C2" passwd | awk -F: '$3 < 10003' | wc -l)" 0 "nss_min_uid 10003: no lower uid listed"
 expect_rc 2 ge "$C2" passwd bob
@@ -146,6 +151,12 @@ export SLAPD_BASE SLAPD_URI SLAPD_ADMIN_DN SLAPD_ADMIN_PW_FILE
 expect_eq "$(st "$C" twice bob bash -c 'modify_gecos "Bob Two"')" "Bob Builder|Bob Builder" "cache_ttl 30: the second lookup is answered from the cache"
 expect_eq "$(st "$C0" twice bob bash -c 'modify_gecos "Bob Three"')" "Bob Two|Bob Three" "cache_ttl 0: the second lookup sees the change"
 modify_gecos "Bob Builder"
+
+# ---- an unsafe entry: dropped, logged once (syslog intercepted) ----
+out=$(st "$C0" droplog 2>&1)
+rc=$?
+printf '%s\n' "$out" >&2
+expect_eq "$rc" 0 "entry with ':' in a field: dropped on every path, logged once to authpriv"
 
 # ---- re-entrancy, descriptors ----
 out=$(st "$C0" reent 2>&1)

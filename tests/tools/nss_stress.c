@@ -14,6 +14,8 @@
  *   nss_stress fork             parent / child / parent lookups, and forks
  *                               while another thread looks up
  *   nss_stress reent            a lookup that recurses into the module
+ *   nss_stress droplog          an unsafe entry is dropped and logged once
+ *                               (this program's syslog() records messages)
  *   nss_stress fdexec           no descriptor survives exec
  *   nss_stress sigpipe CMD...   lookup, run CMD (kills slapd), lookups again
  *                               with SIGPIPE at its default action
@@ -55,6 +57,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -547,6 +550,64 @@ static int cmd_reent(void)
 	return failures ? 1 : 0;
 }
 
+/* ---- syslog, intercepted: the module's messages land here ---- */
+
+static char logged[16][1024];
+static int nlogged;
+
+static void record_log(int pri, const char *fmt, va_list ap)
+{
+	if (nlogged < 16) {
+		int n = snprintf(logged[nlogged], sizeof(logged[0]), "<%d> ", pri);
+		vsnprintf(logged[nlogged] + n, sizeof(logged[0]) - (size_t)n, fmt, ap);
+	}
+	nlogged++;
+}
+
+__attribute__((visibility("default"))) void syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record_log(pri, fmt, ap);
+	va_end(ap);
+}
+
+void __syslog_chk(int pri, int flag, const char *fmt, ...);
+__attribute__((visibility("default"))) void __syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record_log(pri, fmt, ap);
+	va_end(ap);
+}
+
+static int cmd_droplog(void)
+{
+	struct passwd pw;
+	char buf[65536];
+	int err, seen = 0;
+
+	load_module();
+	for (int i = 0; i < 3; i++)
+		ok(m.getpwnam_r("badgecos", &pw, buf, sizeof(buf), &err) == NSS_STATUS_NOTFOUND,
+		   "badgecos (':' in gecos): NOTFOUND, try %d", i + 1);
+	for (int i = 0; i < 2; i++) {
+		m.setpwent(0);
+		while (m.getpwent_r(&pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+			seen += strcmp(pw.pw_name, "badgecos") == 0;
+		m.endpwent();
+	}
+	ok(seen == 0, "badgecos never enumerated");
+	ok(nlogged == 1, "logged once (%d messages)", nlogged);
+	if (nlogged >= 1)
+		ok(strstr(logged[0], "uid=badgecos") && strstr(logged[0], "reason=") &&
+		   (atoi(logged[0] + 1) & LOG_FACMASK) == LOG_AUTHPRIV,
+		   "message names the DN and the reason, facility authpriv: %s", logged[0]);
+	return failures ? 1 : 0;
+}
+
 /* ---- descriptors ---- */
 
 static int count_fds(char *list, size_t len)
@@ -935,6 +996,8 @@ int main(int argc, char **argv)
 		return cmd_fork();
 	if (strcmp(mode, "reent") == 0)
 		return cmd_reent();
+	if (strcmp(mode, "droplog") == 0)
+		return cmd_droplog();
 	if (strcmp(mode, "fdexec") == 0)
 		return cmd_fdexec(argv[0]);
 	if (strcmp(mode, "fdlist") == 0)
