@@ -152,6 +152,14 @@ expect_eq "$(st "$C" twice bob bash -c 'modify_gecos "Bob Two"')" "Bob Builder|B
 expect_eq "$(st "$C0" twice bob bash -c 'modify_gecos "Bob Three"')" "Bob Two|Bob Three" "cache_ttl 0: the second lookup sees the change"
 modify_gecos "Bob Builder"
 
+# ---- the config is read again when it changes (and the cache emptied) ----
+CR=$(conf reload)
+expect_eq "$(st "$CR" twice bob bash -c "sleep 1.2; echo 'nss_min_uid 20000' >>'$CR'")" "Bob Builder|-" \
+	"config changed in a running process: the new nss_min_uid applies, cached entry gone"
+CR=$(conf reload-bad)
+expect_eq "$(st "$CR" twice bob bash -c "sleep 1.2; echo 'no_such_key 1' >>'$CR'")" "Bob Builder|Bob Builder" \
+	"config changed to something invalid: the last good one stays"
+
 # ---- an unsafe entry: dropped, logged once (syslog intercepted) ----
 out=$(st "$C0" droplog 2>&1)
 rc=$?
