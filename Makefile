@@ -162,6 +162,11 @@ check: deps
 	if [ $$fail = 0 ]; then echo "make check: all tests passed"; else echo "make check: FAILED"; fi; \
 	exit $$fail
 
+# The whole lifecycle against a throwaway directory; KEEP=1 leaves it up.
+demo: deps
+	@$(MAKE) --no-print-directory tests
+	@KEEP=$(KEEP) TENURE_BUILD=$(B) bash scripts/demo.sh
+
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)
 	$(if $(PAM),install -d $(DESTDIR)$(PAMDIR) && install -m 0644 $(PAM) $(DESTDIR)$(PAMDIR)/pam_tenure.so)
