@@ -250,16 +250,19 @@ static int session_free_in_child(struct nss_session *s)
 
 static void atfork_child(void)
 {
+	int abandon;
+
 	nss_cache_atfork_child();
-	nss_ent_atfork_child();
-	if (g_ctx && (!session_free_in_child(&g_ctx->anon) || !session_free_in_child(&g_ctx->service))) {
-		/* Another thread was talking to the server: leave that copy alone
-		 * (its descriptor is close-on-exec) and start afresh. */
+	/* Another thread was talking to the server: leave that context alone
+	 * (its descriptor is close-on-exec) and start afresh. */
+	abandon = g_ctx && (!session_free_in_child(&g_ctx->anon) ||
+			    !session_free_in_child(&g_ctx->service));
+	/* References held by threads that do not exist in the child are
+	 * dropped; enumerations are counted again. */
+	nss_ent_atfork_child(g_ctx, abandon);
+	if (abandon) {
 		g_ctx = NULL;
 		g_file.path[0] = '\0';
-	} else if (g_ctx) {
-		/* References held by threads that do not exist in the child. */
-		g_ctx->refs = 0;
 	}
 	t_depth = 0;
 	pthread_mutex_unlock(&log_lock);

@@ -85,17 +85,41 @@ int nss_ent_next(struct nss_ent *en, int service, const char *base, const char *
 	}
 }
 
-/* In a child after fork: whatever another thread was doing is gone.  The
- * copies are left alone (their descriptor is close-on-exec). */
-void nss_ent_atfork_child(void)
+static int busy(pthread_mutex_t *m)
+{
+	if (pthread_mutex_trylock(m) != 0)
+		return 1;
+	pthread_mutex_unlock(m);
+	return 0;
+}
+
+/* In a child after fork.  An enumeration this thread was in the middle of
+ * goes on from where it was (the pages already read are in memory; a
+ * further page needs the parent's connection and fails).  One that another
+ * thread was using, or whose context is abandoned, is forgotten: its copy
+ * is left alone (descriptors are close-on-exec).  The references to the
+ * contexts are counted again: only this thread's remain. */
+void nss_ent_atfork_child(struct nss_ctx *cur, int abandon)
 {
 	struct nss_ent *all[] = { &nss_ent_pw, &nss_ent_gr, &nss_ent_sp };
 
 	for (size_t i = 0; i < 3; i++) {
-		int kind = all[i]->kind;
+		struct nss_ent *en = all[i];
+		int kind = en->kind;
 
-		memset(all[i], 0, sizeof(*all[i]));
-		pthread_mutex_init(&all[i]->lock, NULL);
-		all[i]->kind = kind;
+		if (!busy(&en->lock) && !(en->ctx && en->ctx == cur && abandon) &&
+		    !(en->ctx && (busy(&en->ctx->anon.lock) || busy(&en->ctx->service.lock))))
+			continue;
+		memset(en, 0, sizeof(*en));
+		pthread_mutex_init(&en->lock, NULL);
+		en->kind = kind;
 	}
+	if (cur)
+		cur->refs = 0;
+	for (size_t i = 0; i < 3; i++)
+		if (all[i]->ctx)
+			all[i]->ctx->refs = 0;
+	for (size_t i = 0; i < 3; i++)
+		if (all[i]->ctx)
+			all[i]->ctx->refs++;
 }

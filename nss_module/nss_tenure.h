@@ -223,7 +223,7 @@ void nss_ent_reset(struct nss_ent *en);
  * Starts the paged search on first use. */
 int nss_ent_next(struct nss_ent *en, int service, const char *base, const char *filter,
 		 const char *const *attrs, struct tenure_ldap_res **res, tenure_ldap_entry **e);
-void nss_ent_atfork_child(void);
+void nss_ent_atfork_child(struct nss_ctx *cur, int abandon);
 
 /* ---- passwd.c, used by initgroups ---- */
 /* Look a user up by name (cache first); fills a record. */

@@ -484,6 +484,41 @@ static int run_child(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* Parent reads 3 entries, forks; the child reads the 4th and must get the
+ * same one the parent gets next. */
+static int fork_mid_enumeration(void)
+{
+	char first[8][64], childs[64] = "", buf[8192];
+	struct passwd *p;
+	int fds[2], status, n = 0;
+	pid_t pid;
+
+	setpwent();
+	while (n < 3 && (p = getpwent()))
+		snprintf(first[n++], sizeof(first[0]), "%s", p->pw_name);
+	if (n < 3 || pipe(fds) < 0)
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		alarm(20);
+		p = getpwent();
+		if (write(fds[1], p ? p->pw_name : "-", p ? strlen(p->pw_name) : 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	n = (int)read(fds[0], childs, sizeof(childs) - 1);
+	childs[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	p = getpwent();
+	snprintf(buf, sizeof(buf), "%s", p ? p->pw_name : "-");
+	endpwent();
+	if (strcmp(buf, childs) != 0)
+		printf("  parent's 4th entry %s, child's %s\n", buf, childs);
+	return strcmp(buf, childs) == 0 && strcmp(buf, "-") != 0;
+}
+
 static int cmd_fork(void)
 {
 	pthread_t t;
@@ -503,6 +538,8 @@ static int cmd_fork(void)
 	pthread_join(t, NULL);
 	ok(good == 20, "20 forks while a thread looks up: %d children right", good);
 	ok(check_alice(), "parent: lookup after the forks");
+	good = fork_mid_enumeration();
+	ok(good == 1, "fork in the middle of getpwent: the child goes on where the parent was");
 	return failures ? 1 : 0;
 }
 
