@@ -178,6 +178,10 @@ install: all
 	if [ -f examples/tenure.conf ] && [ ! -e $(DESTDIR)$(SYSCONFDIR)/tenure.conf ]; then \
 		install -m 0644 examples/tenure.conf $(DESTDIR)$(SYSCONFDIR)/tenure.conf; fi
 	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/tenure
+	install -d $(DESTDIR)$(SYSCONFDIR)/profile.d
+	install -m 0644 examples/profile.d/tenure-tmout.sh $(DESTDIR)$(SYSCONFDIR)/profile.d/tenure-tmout.sh
+	install -m 0644 examples/ldap/acl.conf examples/ldap/ppolicy-default.ldif examples/ldap/indexes.ldif \
+		$(DESTDIR)$(DATADIR)/tenure/ldap/
 	for m in $(wildcard man/*.[0-9]) $(MAN_GEN); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
