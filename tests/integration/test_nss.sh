@@ -19,7 +19,8 @@ fi
 
 tmp=$(tmpdir_new)
 chmod 711 "$tmp"
-slapd_start "$tmp/ldap" || { t_fail "slapd start"; t_end; exit 1; }
+# biggroup: 10,000 memberUid values (the users need not exist).
+slapd_start "$tmp/ldap" --big-group 10000 || { t_fail "slapd start"; t_end; exit 1; }
 today=$(($(date -u +%s) / 86400))
 
 # conf NAME [extra lines...]: a config file in $tmp/conf, readable by all.
@@ -73,8 +74,12 @@ for k in wheel0 0 lowgid 500 STAFF nosuchgroup '*'; do
 	expect_rc 2 ge "$C" group "$k"
 done
 out=$(ge "$C" group)
-expect_eq "$(printf '%s\n' "$out" | wc -l)" 6 "getent group: 6 groups (wheel0, lowgid dropped)"
+expect_eq "$(printf '%s\n' "$out" | wc -l)" 7 "getent group: 7 groups (wheel0, lowgid dropped)"
 expect_eq "$(printf '%s\n' "$out" | awk -F: '$3 < 1000' | wc -l)" 0 "getent group: no gid below 1000"
+
+expect_eq "$(ge "$C" group biggroup | awk -F: '{ print $3, split($4, m, ",") }')" "29999 10000" "a group of 10,000 members resolves (buffer grown on ERANGE)"
+expect_match "^TRYAGAIN ERANGE" "$(st "$C" lookup group biggroup 65536)" "biggroup in 64 KiB: TRYAGAIN/ERANGE"
+expect_match "^SUCCESS 0 biggroup:x:29999:u00001," "$(st "$C" lookup group biggroup 1048576)" "biggroup in 1 MiB: SUCCESS"
 
 # ---- initgroups ----
 expect_eq "$(ge "$C" initgroups alice | tr -s ' ')" "alice 10001 10020 10022 10023 10027" "initgroups alice (memberUid + member DN, no gid 0/500)"
