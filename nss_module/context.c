@@ -188,7 +188,8 @@ static void refresh_locked(void)
 	struct nss_ctx *c;
 	int same;
 
-	if (g_ctx && now == g_file.checked && strcmp(path, g_file.path) == 0)
+	/* At most once a second, whether the last load worked or not. */
+	if (now == g_file.checked && (g_file.failed || strcmp(path, g_file.path) == 0))
 		return;
 	g_file.checked = now;
 	if (stat(path, &st) < 0)

@@ -157,6 +157,14 @@ expect_eq "$(st "$C" twice bob bash -c 'modify_gecos "Bob Two"')" "Bob Builder|B
 expect_eq "$(st "$C0" twice bob bash -c 'modify_gecos "Bob Three"')" "Bob Two|Bob Three" "cache_ttl 0: the second lookup sees the change"
 modify_gecos "Bob Builder"
 
+# ---- no config, or a bad one: UNAVAIL, never a guess ----
+expect_eq "$(st "$tmp/conf/missing.conf" lookup passwd alice)" "UNAVAIL ENOENT " "no config file: UNAVAIL"
+CB=$(conf bad "nss_min_uid -5")
+expect_eq "$(st "$CB" lookup passwd alice)" "UNAVAIL ENOENT " "invalid config: UNAVAIL"
+chmod 666 "$CB"
+sed -i '/nss_min_uid/d' "$CB"
+expect_eq "$(st "$CB" lookup passwd alice)" "UNAVAIL ENOENT " "config writable by others, read by root: refused, UNAVAIL"
+
 # ---- the config is read again when it changes (and the cache emptied) ----
 CR=$(conf reload)
 expect_eq "$(st "$CR" twice bob bash -c "sleep 1.2; echo 'nss_min_uid 20000' >>'$CR'")" "Bob Builder|-" \
