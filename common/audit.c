@@ -20,6 +20,7 @@ struct tenure_audit {
 	int fd;
 	long seq;                 /* seq of the last line written */
 	char prev[65];            /* hash of the last line */
+	int hold;                 /* > 0: appends are not synced one by one */
 	pthread_mutex_t lock;
 };
 
@@ -180,13 +181,33 @@ int tenure_audit_append(struct tenure_audit *a, const char *json_fields)
 		rc = errno ? -errno : -EIO;
 		goto out;
 	}
-	fdatasync(a->fd);
+	if (!a->hold)
+		fdatasync(a->fd);
 	a->seq++;
 	tenure_sha256_hex(line, (size_t)n - 1, a->prev);
 out:
 	pthread_mutex_unlock(&a->lock);
 	free(line);
 	return rc;
+}
+
+void tenure_audit_hold(struct tenure_audit *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->hold++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+void tenure_audit_release(struct tenure_audit *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	if (a->hold > 0 && --a->hold == 0)
+		fdatasync(a->fd);
+	pthread_mutex_unlock(&a->lock);
 }
 
 int tenure_audit_verify(const char *path, long *lines, long *bad_line, char *err, size_t errlen)

@@ -126,7 +126,13 @@ int tenure_journal_open(const char *path, unsigned flags, struct tenure_journal 
 
 	if (!j)
 		return -ENOMEM;
-	pthread_mutex_init(&j->lock, NULL);
+	{
+		pthread_mutexattr_t ma;
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&j->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	if (sqlite3_open_v2(path, &j->db, oflags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		rc = sqlite3_errcode(j->db) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
 		goto err;
@@ -295,6 +301,53 @@ int tenure_journal_next_due(struct tenure_journal *j, double now, struct tenure_
 		" AND p.seq < e.seq) ORDER BY next_try, seq LIMIT 1";
 
 	return query_one(j, sql, now, NULL, ev);
+}
+
+int tenure_journal_next_due_batch(struct tenure_journal *j, double now,
+				  struct tenure_event *evs, int max)
+{
+	static const char sql[] =
+		"SELECT " EV_COLS " FROM events e WHERE state = 0 AND next_try <= ?1"
+		" AND NOT EXISTS (SELECT 1 FROM events p WHERE p.ukey = e.ukey AND p.state = 0"
+		" AND p.seq < e.seq) ORDER BY next_try, seq LIMIT ?2";
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0, step = SQLITE_DONE;
+
+	pthread_mutex_lock(&j->lock);
+	rc = prep(j, sql, &st);
+	if (rc)
+		goto out;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	while (n < max && (step = sqlite3_step(st)) == SQLITE_ROW)
+		row_to_event(st, &evs[n++]);
+	if (n < max && step != SQLITE_DONE)
+		rc = db_err(j, "select");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&j->lock);
+	return rc ? rc : n;
+}
+
+int tenure_journal_begin(struct tenure_journal *j)
+{
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	rc = exec_sql(j, "BEGIN IMMEDIATE");
+	if (rc)
+		pthread_mutex_unlock(&j->lock);
+	return rc;
+}
+
+int tenure_journal_commit(struct tenure_journal *j)
+{
+	int rc = exec_sql(j, "COMMIT");
+
+	if (rc)
+		exec_sql(j, "ROLLBACK");
+	pthread_mutex_unlock(&j->lock);
+	return rc;
 }
 
 int tenure_journal_next_prewrite(struct tenure_journal *j, double now, struct tenure_event *ev)

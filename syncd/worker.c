@@ -20,6 +20,7 @@
 #include "syncd.h"
 
 #define MAX_ATTEMPTS 8
+#define BATCH 64
 #define LOCKED_FOREVER "000001010000Z"
 
 static pthread_t worker_thread;
@@ -316,71 +317,172 @@ static void give_up(const struct tenure_event *ev, int dead, const char *err)
 		    "employee_id", ev->employee_id, "error", err, (const char *)NULL);
 }
 
-/* Apply one due event.  Returns a wait in seconds when LDAP is down, else 0. */
-static double apply_event(struct syncd_rt *rt, struct tenure_ldap *ld, struct tenure_event *ev)
+/* One event of a batch and what became of it. */
+enum { J_SKIP, J_TODO, J_ALREADY, J_DONE };
+
+struct job {
+	struct tenure_event ev;
+	struct entry e;
+	int state;
+	char *pj;                  /* leaver: previous values as JSON */
+	json_t *prev;              /* rehire: what the last leaver saved */
+	struct mods ms;
+	char now[32];
+	char reason[TENURE_EV_REASON_MAX + 200];
+};
+
+/* An LDAP error for job j: back off (LDAP down) or count an attempt.
+ * Returns the wait when LDAP is down, else 0. */
+static double job_ldap_error(const struct tenure_config *cfg, struct tenure_ldap *ld,
+			     struct job *j, int rc)
+{
+	char err[300];
+
+	snprintf(err, sizeof(err), "%s", tenure_ldap_error(ld));
+	j->state = J_SKIP;
+	if (ldap_down(rc)) {
+		atomic_store(&S.m.ldap_up, 0);
+		return retry_later(cfg, &j->ev, rc, err);
+	}
+	if (j->ev.attempts + 1 >= MAX_ATTEMPTS)
+		give_up(&j->ev, 0, err);
+	else
+		retry_later(cfg, &j->ev, rc, err);
+	return 0;
+}
+
+/* Phase 1: read every entry; decide what each event needs. */
+static double batch_read(const struct tenure_config *cfg, struct tenure_ldap *ld,
+			 struct job *jobs, int n, int schema)
+{
+	for (int i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		int rc = read_entry(ld, cfg, &j->ev, &j->e);
+
+		if (rc == -ENOENT || rc == -EEXIST) {
+			give_up(&j->ev, 1, rc == -ENOENT ? "no such user in the directory"
+							 : "more than one entry matches");
+			j->state = J_SKIP;
+			continue;
+		}
+		if (rc) {
+			double wait = job_ldap_error(cfg, ld, j, rc);
+			if (wait > 0)
+				return wait;   /* the rest stays pending, untouched */
+			continue;
+		}
+		if (schema && j->e.has_event) {
+			j->state = J_ALREADY;
+			continue;
+		}
+		j->state = J_TODO;
+		if (j->ev.type == TENURE_EV_LEAVER) {
+			j->pj = prev_json(&j->e);
+		} else {
+			char buf[TENURE_EV_PREV_MAX + 1];
+			if (tenure_journal_last_leaver_prev(S.journal, j->e.dn, j->ev.seq, buf,
+							    sizeof(buf)) == 0)
+				j->prev = json_loads(buf, 0, NULL);
+		}
+	}
+	return 0;
+}
+
+/* Phase 2: the previous values of every leaver, durably, in one commit. */
+static int batch_save_prev(struct job *jobs, int n)
+{
+	int rc = tenure_journal_begin(S.journal);
+
+	for (int i = 0; !rc && i < n; i++)
+		if (jobs[i].state == J_TODO && jobs[i].ev.type == TENURE_EV_LEAVER)
+			rc = tenure_journal_save_prev(S.journal, jobs[i].ev.seq, jobs[i].e.dn,
+						      jobs[i].pj ? jobs[i].pj : "", 0);
+	if (rc == -ENOENT)
+		rc = 0;
+	if (!rc)
+		return tenure_journal_commit(S.journal);
+	tenure_journal_commit(S.journal);
+	return rc;
+}
+
+/* Phase 3: one modify per entry. */
+static double batch_modify(const struct tenure_config *cfg, struct tenure_ldap *ld,
+			   struct job *jobs, int n, int schema)
+{
+	for (int i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		int rc;
+
+		if (j->state != J_TODO)
+			continue;
+		j->ms.n = 0;
+		j->ms.p[0] = NULL;
+		if (j->ev.type == TENURE_EV_LEAVER) {
+			gentime(syncd_now(), j->now, sizeof(j->now));
+			snprintf(j->reason, sizeof(j->reason), "leaver: %s (event %s, %s)",
+				 j->ev.reason[0] ? j->ev.reason : "HR event", j->ev.id, j->ev.source);
+			build_leaver(&j->ms, cfg, schema, &j->e, &j->ev, j->now, j->reason);
+		} else {
+			build_rehire(&j->ms, cfg, schema, &j->e, &j->ev, j->prev);
+		}
+		rc = j->ms.n ? tenure_ldap_modify(ld, j->e.dn, j->ms.p) : 0;
+		if (rc) {
+			double wait = job_ldap_error(cfg, ld, j, rc);
+			if (wait > 0) {
+				for (int k = i + 1; k < n; k++)
+					if (jobs[k].state == J_TODO)
+						jobs[k].state = J_SKIP;
+				return wait;
+			}
+			continue;
+		}
+		j->state = J_DONE;
+		backoff = 0;
+		atomic_store(&S.m.ldap_up, 1);
+	}
+	return 0;
+}
+
+/* Apply a batch of due events (each the first pending one of its user).
+ * Returns a wait in seconds when LDAP is down, else 0. */
+static double apply_batch(struct syncd_rt *rt, struct tenure_ldap *ld, struct job *jobs, int n)
 {
 	const struct tenure_config *cfg = rt->cfg;
 	int schema = atomic_load(&S.tenure_schema) == 1;
-	struct mods ms = { .n = 0 };
-	struct entry e;
-	json_t *prev = NULL;
-	char now[32], reason[TENURE_EV_REASON_MAX + 200], err[300];
-	char *pj = NULL;
-	double wait = 0;
-	int rc;
+	double wait;
+	int any = 0;
 
-	ms.p[0] = NULL;
-	rc = read_entry(ld, cfg, ev, &e);
-	if (rc == -ENOENT || rc == -EEXIST) {
-		give_up(ev, 1, rc == -ENOENT ? "no such user in the directory"
-					     : "more than one entry matches");
-		goto out;
+	wait = batch_read(cfg, ld, jobs, n, schema);
+	if (batch_save_prev(jobs, n)) {
+		char err[300];
+		snprintf(err, sizeof(err), "journal: %s", tenure_journal_error(S.journal));
+		for (int i = 0; i < n; i++)
+			if (jobs[i].state == J_TODO) {
+				wait = retry_later(cfg, &jobs[i].ev, -EIO, err);
+				jobs[i].state = J_SKIP;
+			}
 	}
-	if (rc)
-		goto ldap_err;
-	if (schema && e.has_event) {
-		done_applied(ev, e.dn, "already on the entry");
-		goto out;
+	if (wait == 0)
+		wait = batch_modify(cfg, ld, jobs, n, schema);
+	for (int i = 0; i < n; i++)
+		any |= jobs[i].state == J_DONE || jobs[i].state == J_ALREADY;
+	if (any) {
+		tenure_audit_hold(S.audit);
+		tenure_journal_begin(S.journal);
+		for (int i = 0; i < n; i++)
+			if (jobs[i].state == J_DONE || jobs[i].state == J_ALREADY)
+				done_applied(&jobs[i].ev, jobs[i].e.dn,
+					     jobs[i].state == J_ALREADY ? "already on the entry" : NULL);
+		tenure_journal_commit(S.journal);
+		tenure_audit_release(S.audit);
 	}
-	if (ev->type == TENURE_EV_LEAVER) {
-		pj = prev_json(&e);
-		rc = tenure_journal_save_prev(S.journal, ev->seq, e.dn, pj ? pj : "", 0);
-		if (rc < 0) {
-			snprintf(err, sizeof(err), "journal: %s", tenure_journal_error(S.journal));
-			wait = retry_later(cfg, ev, rc, err);
-			goto out;
-		}
-		gentime(syncd_now(), now, sizeof(now));
-		snprintf(reason, sizeof(reason), "leaver: %s (event %s, %s)",
-			 ev->reason[0] ? ev->reason : "HR event", ev->id, ev->source);
-		build_leaver(&ms, cfg, schema, &e, ev, now, reason);
-	} else {
-		char buf[TENURE_EV_PREV_MAX + 1];
-		if (tenure_journal_last_leaver_prev(S.journal, e.dn, ev->seq, buf, sizeof(buf)) == 0)
-			prev = json_loads(buf, 0, NULL);
-		build_rehire(&ms, cfg, schema, &e, ev, prev);
+	for (int i = 0; i < n; i++) {
+		json_decref(jobs[i].prev);
+		free(jobs[i].pj);
+		entry_free(&jobs[i].e);
+		jobs[i].prev = NULL;
+		jobs[i].pj = NULL;
 	}
-	rc = ms.n ? tenure_ldap_modify(ld, e.dn, ms.p) : 0;
-	if (rc)
-		goto ldap_err;
-	backoff = 0;
-	atomic_store(&S.m.ldap_up, 1);
-	done_applied(ev, e.dn, NULL);
-	goto out;
-ldap_err:
-	snprintf(err, sizeof(err), "%s", tenure_ldap_error(ld));
-	if (ldap_down(rc)) {
-		atomic_store(&S.m.ldap_up, 0);
-		wait = retry_later(cfg, ev, rc, err);
-	} else if (ev->attempts + 1 >= MAX_ATTEMPTS) {
-		give_up(ev, 0, err);
-	} else {
-		retry_later(cfg, ev, rc, err);
-	}
-out:
-	json_decref(prev);
-	free(pj);
-	entry_free(&e);
 	return wait;
 }
 
@@ -469,6 +571,8 @@ static void *worker_main(void *arg)
 {
 	unsigned seen_gen = (unsigned)-1;
 	struct tenure_event ev;
+	struct tenure_event *evbuf = calloc(BATCH, sizeof(*evbuf));
+	struct job *jobs = calloc(BATCH, sizeof(*jobs));
 
 	(void)arg;
 	while (!atomic_load(&S.stop)) {
@@ -477,7 +581,7 @@ static void *worker_main(void *arg)
 		double wait = 0, now = syncd_now(), when;
 		int rc;
 
-		if (!ld) {
+		if (!ld || !evbuf || !jobs) {
 			wait = 1;
 			goto next;
 		}
@@ -488,9 +592,13 @@ static void *worker_main(void *arg)
 			wait = prewrite(rt, ld, &ev);
 			goto next;
 		}
-		rc = tenure_journal_next_due(S.journal, now, &ev);
-		if (rc == 0) {
-			wait = apply_event(rt, ld, &ev);
+		rc = tenure_journal_next_due_batch(S.journal, now, evbuf, BATCH);
+		if (rc > 0) {
+			for (int i = 0; i < rc; i++) {
+				memset(&jobs[i], 0, sizeof(jobs[i]));
+				jobs[i].ev = evbuf[i];
+			}
+			wait = apply_batch(rt, ld, jobs, rc);
 			goto next;
 		}
 		if (tenure_journal_next_wakeup(S.journal, &when) == 0 && when > now)
@@ -505,6 +613,8 @@ next:
 		if (wait > 0)
 			sleep_until(syncd_now() + wait, 0);
 	}
+	free(evbuf);
+	free(jobs);
 	return NULL;
 }
 

@@ -28,6 +28,11 @@ void tenure_audit_close(struct tenure_audit *a);
  * Returns 0 or a negative errno. */
 int tenure_audit_append(struct tenure_audit *a, const char *json_fields);
 
+/* Batching: between hold and release, appends are written but not
+ * fdatasync'ed one by one; release syncs them all at once. */
+void tenure_audit_hold(struct tenure_audit *a);
+void tenure_audit_release(struct tenure_audit *a);
+
 /* Verify the chain of the file at path.  Returns 0 when intact (*lines =
  * number of lines), 1 when broken (*bad_line = first bad line, 1-based, and
  * a reason in err), or a negative errno (err says why). */

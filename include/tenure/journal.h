@@ -82,6 +82,17 @@ int tenure_journal_add(struct tenure_journal *j, struct tenure_event *ev);
  * for the same user): 0 with *ev filled, 1 when none is due. */
 int tenure_journal_next_due(struct tenure_journal *j, double now, struct tenure_event *ev);
 
+/* Up to max due events at once (each the first pending event of its user):
+ * returns how many (0 = none) or an error. */
+int tenure_journal_next_due_batch(struct tenure_journal *j, double now,
+				  struct tenure_event *evs, int max);
+
+/* Group the updates that follow into one transaction (one fsync): begin
+ * holds the journal's lock until commit, so keep it short and never wait on
+ * the network in between.  commit returns the result of COMMIT. */
+int tenure_journal_begin(struct tenure_journal *j);
+int tenure_journal_commit(struct tenure_journal *j);
+
 /* The first future leaver whose shadowExpire has not been pre-written:
  * 0 with *ev, 1 when none. */
 int tenure_journal_next_prewrite(struct tenure_journal *j, double now, struct tenure_event *ev);
