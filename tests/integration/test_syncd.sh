@@ -223,6 +223,22 @@ expect_match 'line 7' "$T_OUT" "deleting line 7 is detected at line 7"
 syncd_start "$d" && t_ok "restart on the same journal" || t_fail "restart on the same journal"
 syncd_stop
 expect_rc 0 "$CTL" audit verify "$d/audit.log"
+# HTTPS: a throwaway certificate for 127.0.0.1
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/key.pem" -out "$d/cert.pem" -days 1 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+chmod 600 "$d/key.pem"
+printf 'tls_cert %s\ntls_key %s\n' "$d/cert.pem" "$d/key.pem" >>"$d/syncd.conf"
+if syncd_start "$d"; then
+	expect_match 'tls=yes' "$(grep 'listening on' "$SYNCD_LOG" | tail -n 1)" "TLS configured: serves HTTPS"
+	expect_match '"status":"ok"' "$(curl -s --cacert "$d/cert.pem" "https://127.0.0.1:$SYNCD_PORT/healthz")" \
+		"GET https://.../healthz with the server's certificate"
+	expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SYNCD_PORT/healthz")" 000 \
+		"plain HTTP refused on the TLS port"
+	syncd_stop
+else
+	t_fail "tenure-syncd starts with tls_cert/tls_key"
+fi
+sed -i '/^tls_/d' "$d/syncd.conf"
 sed -i 's/^listen .*/listen 0.0.0.0:0/' "$d/syncd.conf"
 expect_rc 1 timeout 10 "$TENURE_BUILD/tenure-syncd" -c "$d/syncd.conf"
 expect_match 'not a loopback address' "$T_OUT" "plain HTTP off loopback refused at start"

@@ -21,7 +21,7 @@ fi
 
 d=$(tmpdir_new)
 slapd_start "$d/ldap" >/dev/null || { t_fail "slapd starts"; t_end; exit 1; }
-syncd_config "$d"
+syncd_config "$d" "max_backlog 1"
 trap 'syncd_kill; slapd_cleanup; _t_cleanup' EXIT
 syncd_start "$d" || { t_fail "tenure-syncd starts"; t_end; exit 1; }
 ctl() { "$CTL" --syncd -c "$d/syncd.conf" "$@"; }
@@ -34,12 +34,15 @@ expect_match '^202 ' "$(post_event '{"id":"crash-1","type":"leaver","user":"alic
 	"event accepted while LDAP is down"
 wait_until 10 grep -q 'event=crash-1 result=retry' "$SYNCD_LOG" && t_ok "worker backs off while LDAP is down" ||
 	t_fail "worker backs off while LDAP is down"
+expect_match '^503 ' "$(post_event '{"id":"crash-full","type":"leaver","user":"carol"}')" \
+	"backlog full (max_backlog 1): 503, not queued"
 expect_match 'tenure_syncd_ldap_up 0' "$(curl -s "$SYNCD_URL/metrics")" "/metrics: ldap_up 0"
 expect_match 'tenure_syncd_journal_backlog 1' "$(curl -s "$SYNCD_URL/metrics")" "/metrics: backlog 1"
 expect_match '"ldap":"down"' "$(curl -s "$SYNCD_URL/healthz")" "/healthz: ldap down"
 syncd_kill
 t_ok "tenure-syncd killed with SIGKILL"
 expect_match 'crash-1 .* pending' "$(ctl events list)" "journal holds the event as pending after kill -9"
+expect_eq "$(ctl events list | grep -c crash-full)" 0 "the 503'd event was not journaled"
 
 slapd_restart >/dev/null || t_fail "slapd restarts"
 syncd_start "$d" || t_fail "tenure-syncd restarts"
