@@ -18,7 +18,11 @@
 # daemon's state directories and its config is bind-mounted over the system
 # path; when the namespace's last process exits, its daemons die with it.
 # Nothing on the host is changed.  A peer that is not installed, or cannot
-# be started, is reported as such and skipped.
+# be started, is reported as such and skipped; this script installs
+# nothing.  Beware when installing the peers: Debian's libnss-sss and
+# libpam-sss add "sss" to /etc/nsswitch.conf and pam_sss to
+# /etc/pam.d/common-* in their maintainer scripts (libnss-ldapd asks first;
+# preseed libnss-ldapd/nsswitch empty).  Save those files and restore them.
 #
 # Knobs: BENCH_N (in-process lookups, default 2000), BENCH_PROC (getent
 # runs, default 200).  Prints a table with ratios to tenure; the numbers are
@@ -155,7 +159,7 @@ inner_nslcd() {
 
 inner_sss() {
 	command -v sssd >/dev/null && [[ -e /lib/$(gcc -print-multiarch)/libnss_sss.so.2 ]] ||
-		{ echo "S sss not installed (apt-get install sssd-ldap libnss-sss)"; return 0; }
+		{ echo "S sss not installed (sssd-ldap libnss-sss; their install edits nsswitch.conf and pam.d)"; return 0; }
 	private_run || { echo "S sss cannot set up a namespace"; return 0; }
 	local d
 	for d in /var/lib/sss /var/log/sssd /etc/sssd; do
