@@ -19,8 +19,26 @@ fi
 
 tmp=$(tmpdir_new)
 chmod 711 "$tmp"
-# biggroup: 10,000 memberUid values (the users need not exist).
-slapd_start "$tmp/ldap" --big-group 10000 || { t_fail "slapd start"; t_end; exit 1; }
+# biggroup: 10,000 memberUid values (the users need not exist); cyc1 and
+# cyc2 name each other as members (a loop for nss_nested_groups).
+cat >"$tmp/cycle.ldif" <<EOF
+dn: cn=cyc1,ou=groups,dc=example,dc=org
+objectClass: posixGroup
+objectClass: extensibleObject
+cn: cyc1
+gidNumber: 10031
+member: cn=cyc2,ou=groups,dc=example,dc=org
+member: uid=pwwarn,ou=people,dc=example,dc=org
+
+dn: cn=cyc2,ou=groups,dc=example,dc=org
+objectClass: posixGroup
+objectClass: extensibleObject
+cn: cyc2
+gidNumber: 10032
+member: cn=cyc1,ou=groups,dc=example,dc=org
+memberUid: mustchange
+EOF
+slapd_start "$tmp/ldap" --big-group 10000 --ldif "$tmp/cycle.ldif" || { t_fail "slapd start"; t_end; exit 1; }
 today=$(($(date -u +%s) / 86400))
 
 # conf NAME [extra lines...]: a config file in $tmp/conf, readable by all.
@@ -74,7 +92,7 @@ for k in wheel0 0 lowgid 500 STAFF nosuchgroup '*'; do
 	expect_rc 2 ge "$C" group "$k"
 done
 out=$(ge "$C" group)
-expect_eq "$(printf '%s\n' "$out" | wc -l)" 7 "getent group: 7 groups (wheel0, lowgid dropped)"
+expect_eq "$(printf '%s\n' "$out" | wc -l)" 9 "getent group: 9 groups (wheel0, lowgid dropped)"
 expect_eq "$(printf '%s\n' "$out" | awk -F: '$3 < 1000' | wc -l)" 0 "getent group: no gid below 1000"
 
 expect_eq "$(ge "$C" group biggroup | awk -F: '{ print $3, split($4, m, ",") }')" "29999 10000" "a group of 10,000 members resolves (buffer grown on ERANGE)"
@@ -106,6 +124,9 @@ fi
 C2=$(conf nested "nss_nested_groups yes")
 expect_eq "$(ge "$C2" group admins)" "admins:x:10021:alice,bob,carol" "nss_nested_groups: admins holds developers' members"
 expect_eq "$(ge "$C2" initgroups alice | tr -s ' ' '\n' | sort | xargs)" "10001 10020 10021 10022 10023 10027 alice" "nss_nested_groups: initgroups alice includes admins"
+expect_eq "$(timeout 20 bash -c "LD_LIBRARY_PATH=$B TENURE_CONF=$C2 getent -s tenure group cyc1")" "cyc1:x:10031:mustchange,pwwarn" \
+	"nested groups that name each other: bounded by the depth, members once"
+expect_eq "$(ge "$C" group cyc1)" "cyc1:x:10031:pwwarn" "without nss_nested_groups: only direct members"
 C2=$(conf nested1 "nss_nested_groups yes" "nss_nested_depth 1")
 expect_eq "$(ge "$C2" initgroups bob | tr -s ' ')" "bob 10001 10020" "nss_nested_depth 1: one level only"
 C2=$(conf noenum "enumerate no")
