@@ -1,0 +1,472 @@
+#!/bin/bash
+# A real OpenSSH server, end to end (issue 8): pam_tenure.so and
+# libnss_tenure.so.2 inside /usr/sbin/sshd, tenure-syncd and a private slapd.
+#
+# As root, in a private mount namespace (unshare -m --propagation private),
+# the test mounts over the system's files only inside that namespace:
+#   /etc/nsswitch.conf       passwd/group/shadow: files tenure
+#   /etc/pam.d/sshd          tenure's stack (auth/account/password/session)
+#   /etc/ld.so.cache         a private cache (ldconfig -C) that also lists a
+#                            copy of libnss_tenure.so.2 in the temp dir, so
+#                            sshd and the user's session (which get no
+#                            LD_LIBRARY_PATH) find the NSS module by name
+#   /var/cache/ldconfig      tmpfs, so ldconfig's aux cache stays untouched
+#   /run                     tmpfs with /run/sshd (privilege separation dir;
+#                            also hides a host nscd socket)
+#   /var/log                 tmpfs: btmp/wtmp/lastlog writes stay private
+# and starts `sshd -D -e` on a loopback port with a private host key.  Then,
+# with ssh, sshpass and an SSH_ASKPASS helper (tests/sshd/askpass):
+#   1. alice logs in with her password; `id` shows her directory groups;
+#   2. three wrong passwords lock bob out (deny 3); then the right one fails;
+#   3. pwold (password too old) is made to change it inside the
+#      keyboard-interactive dialogue, gets in, and the new password works;
+#   4. carol logs in by key and by password; after a SCIM PATCH active=false
+#      to tenure-syncd both are refused by the account phase.
+# Afterwards, outside the namespace: the host's files are unchanged and no
+# server started here is left running.  Skips (exit 0) when not root, or
+# when mount namespaces, sshd, ssh or sshpass are unavailable.
+#
+# Packages: openssh-server openssh-client sshpass.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+
+SSHD_BIN=/usr/sbin/sshd
+# Host files the test must never change (compared before and after).
+HOST_FILES=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/tenure.conf /run/sshd
+	/var/log/btmp /var/log/wtmp /var/log/lastlog)
+# Paths the namespace mounts over: on the host, whatever is (or is not)
+# mounted there must stay as it was.
+MOUNT_TARGETS=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/pam.d /etc/ld.so.cache
+	/var/cache/ldconfig /run /var/log)
+
+# ===========================================================================
+# Inside the namespace.
+inner() {
+	# shellcheck source=tests/ldap/slapd.sh
+	. "$T_REPO/tests/ldap/slapd.sh"
+	# shellcheck source=tests/integration/test_syncd.lib
+	. "$here/test_syncd.lib"
+	export LDAPCONF=/dev/null LDAPRC=/dev/null
+	t_begin sshd-inner
+	local work=$SSHD_T_WORK B=$TENURE_BUILD
+	SSHD_PID=""
+	# The outer part looks for processes left in this namespace.
+	readlink /proc/self/ns/mnt >"$work/mntns"
+	trap 'sshd_stop; syncd_kill; slapd_cleanup; _t_cleanup' EXIT
+
+	slapd_start "$work/ldap" >/dev/null || { t_fail "slapd starts"; return 1; }
+
+	# --- tenure.conf, world-readable: the user's session reads it too
+	mkdir -p "$work/tally" "$work/history"
+	chmod 0700 "$work/tally" "$work/history"
+	cat >"$work/tenure.conf" <<EOF
+uri $SLAPD_URI
+base $SLAPD_BASE
+binddn $SLAPD_NSS_DN
+bindpw_file $SLAPD_NSS_PW_FILE
+bind_timelimit 2
+timelimit 5
+dir $work/tally
+tally_key_file $work/tally.key
+deny 3
+fail_interval 900
+unlock_time 600
+nodelay yes
+history_dir $work/history
+dictpath $B/share/tenure/words
+breached_filter $B/share/tenure/breached.filter
+EOF
+	chmod 0644 "$work/tenure.conf"
+	export TENURE_CONF=$work/tenure.conf
+
+	# --- the NSS module, findable by name through a private ld.so.cache
+	mkdir -p "$work/lib"
+	cp "$B/libnss_tenure.so.2" "$work/lib/"
+	chmod 0755 "$work/lib" "$work/lib/libnss_tenure.so.2"
+	{
+		cat /etc/ld.so.conf 2>/dev/null || echo 'include /etc/ld.so.conf.d/*.conf'
+		echo "$work/lib"
+	} >"$work/ld.so.conf"
+	if [[ -d /var/cache/ldconfig ]]; then
+		mount -t tmpfs -o mode=0755,size=4m tenure-test /var/cache/ldconfig ||
+			{ t_fail "tmpfs on /var/cache/ldconfig"; return 1; }
+	fi
+	# -X: never touch the symlinks in the system's library directories.
+	if ! ldconfig -X -C "$work/ld.so.cache" -f "$work/ld.so.conf"; then
+		t_fail "ldconfig builds a private cache"
+		return 1
+	fi
+	chmod 0644 "$work/ld.so.cache"
+
+	# --- nsswitch.conf and the PAM stack
+	printf '%s\n' "passwd: files tenure" "group: files tenure" "shadow: files tenure" \
+		"hosts: files" >"$work/nsswitch.conf"
+	mkdir -p "$work/pam.d"
+	local m="$B/pam_tenure.so conf=$work/tenure.conf"
+	printf '%s\n' "auth     required $m" "account  required $m" \
+		"password required $m" "session  required $m" >"$work/pam.d/sshd"
+	chmod 0644 "$work/nsswitch.conf" "$work/pam.d/sshd"
+
+	local pam_target=/etc/pam.d/sshd pam_source=$work/pam.d/sshd
+	if [[ ! -e $pam_target ]]; then
+		pam_target=/etc/pam.d pam_source=$work/pam.d
+	fi
+	if ! { mount --bind "$work/ld.so.cache" /etc/ld.so.cache &&
+		mount --bind "$work/nsswitch.conf" /etc/nsswitch.conf &&
+		mount --bind "$pam_source" "$pam_target" &&
+		mount -t tmpfs -o mode=0755,size=4m tenure-test /run &&
+		mkdir -m 0755 /run/sshd &&
+		mount -t tmpfs -o mode=0755,size=16m tenure-test /var/log; }; then
+		t_fail "mounts inside the namespace"
+		return 1
+	fi
+	t_ok "private nsswitch.conf, pam.d/sshd, ld.so.cache, /run, /var/log mounted"
+
+	local out
+	out=$(env -u LD_LIBRARY_PATH getent passwd alice 2>&1)
+	expect_match '^alice:x:10001:10001:' "$out" "getent passwd alice through nsswitch.conf (no LD_LIBRARY_PATH)"
+
+	# --- sshd
+	mkdir -p "$work/ssh/keys"
+	chmod 0755 "$work/ssh" "$work/ssh/keys"
+	if ! { ssh-keygen -q -t ed25519 -N '' -C tenure-test-host -f "$work/ssh/host_ed25519" &&
+		ssh-keygen -q -t ed25519 -N '' -C carol-test -f "$work/ssh/carol"; }; then
+		t_fail "ssh-keygen"
+		return 1
+	fi
+	cp "$work/ssh/carol.pub" "$work/ssh/keys/carol"
+	chmod 0644 "$work/ssh/keys/carol"
+
+	local port
+	for _ in 1 2 3 4 5; do
+		port=$(shuf -i 20000-59999 -n 1)
+		cat >"$work/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $port
+HostKey $work/ssh/host_ed25519
+PidFile $work/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication yes
+PermitEmptyPasswords no
+AuthorizedKeysFile $work/ssh/keys/%u
+StrictModes no
+PermitRootLogin no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+X11Forwarding no
+MaxAuthTries 10
+MaxStartups 50
+LoginGraceTime 30
+LogLevel VERBOSE
+SetEnv TENURE_CONF=$work/tenure.conf
+EOF
+		if ! "$SSHD_BIN" -t -f "$work/sshd_config" 2>"$work/sshd-t.log"; then
+			t_fail "sshd -t accepts the config"
+			sed 's/^/  | /' "$work/sshd-t.log" >&2
+			return 1
+		fi
+		: >"$work/sshd.log"
+		"$SSHD_BIN" -D -e -f "$work/sshd_config" >>"$work/sshd.log" 2>&1 &
+		SSHD_PID=$!
+		wait_until 10 sshd_ready "$port" && break
+		sshd_stop
+		grep -q 'Address already in use' "$work/sshd.log" || break
+	done
+	if [[ -z $SSHD_PID ]]; then
+		t_fail "sshd starts on 127.0.0.1"
+		sed 's/^/  | /' "$work/sshd.log" >&2
+		return 1
+	fi
+	t_ok "sshd -D listens on 127.0.0.1:$port"
+	printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$work/ssh/host_ed25519.pub")" \
+		>"$work/ssh/known_hosts"
+
+	SSH=(ssh -F /dev/null -p "$port" -o ConnectTimeout=5 -o ServerAliveInterval=5
+		-o ServerAliveCountMax=2 -o UserKnownHostsFile="$work/ssh/known_hosts"
+		-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes
+		-o UpdateHostKeys=no -o LogLevel=ERROR)
+
+	# ---------------------------------------------------------------------
+	# 1. alice: password login, `id` shows the directory's groups via NSS.
+	# shellcheck disable=SC2016 # expanded by the remote shell
+	run pw_ssh alice alice-Secret-1 'id; echo "conf=$TENURE_CONF"'
+	expect_eq "$RC" 0 "alice logs in with her password"
+	expect_match 'uid=10001\(alice\) gid=10001\(staff\)' "$OUT" "id: alice's uid and primary group from LDAP"
+	expect_match 'groups=.*10020\(developers\)' "$OUT" "id: rfc2307bis group developers (member DN)"
+	expect_match 'groups=.*10022\(ops\).*10023\(projectx\)|groups=.*10023\(projectx\).*10022\(ops\)' \
+		"$OUT" "id: memberUid groups ops and projectx"
+	expect_match "conf=$work/tenure.conf" "$OUT" "the session got TENURE_CONF from sshd's SetEnv"
+	expect_match 'Accepted password for alice from 127\.0\.0\.1' "$(cat "$work/sshd.log")" \
+		"sshd logs: Accepted password for alice"
+
+	# ---------------------------------------------------------------------
+	# 2. bob: three wrong passwords lock him out; then the right one fails.
+	run pw_ssh bob bob-Secret-1 true
+	expect_eq "$RC" 0 "bob logs in with his password (before the lockout)"
+	local i
+	for i in 1 2 3; do
+		run pw_ssh bob "bob-wrong-$i" true
+		if ((RC != 0)); then t_ok "bob: wrong password $i refused (exit $RC)"; else t_fail "bob: wrong password $i refused"; fi
+	done
+	out=$("$B/tenurectl" lockout show bob 2>&1)
+	expect_match 'bob +failures=3 +locked=yes' "$out" "tenurectl lockout show: bob has 3 failures, locked"
+	run pw_ssh bob bob-Secret-1 'echo should-not-run'
+	if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+		t_ok "bob: the right password is refused while locked (exit $RC)"
+	else
+		t_fail "bob: the right password is refused while locked (exit $RC)"
+		printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
+	fi
+	expect_eq "$(grep -c 'Failed password for bob from 127\.0\.0\.1' "$work/sshd.log")" 4 \
+		"sshd logs four failed passwords for bob"
+
+	# ---------------------------------------------------------------------
+	# 3. pwold: the password is too old; sshd runs the change inside the
+	#    keyboard-interactive dialogue (PAM_NEW_AUTHTOK_REQD).
+	local newpw='violet Harbour lantern 42'
+	run pw_ssh pwold pwold-Secret-1 'echo should-not-run'
+	if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+		t_ok "pwold: no session with the expired password over plain password auth"
+	else
+		t_fail "pwold: no session with the expired password over plain password auth (exit $RC)"
+		printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
+	fi
+	expect_match 'Your password has expired.*Password change required' "$OUT" \
+		"pwold: over password auth sshd says the password must change (and needs a TTY for it)"
+	: >"$work/askpass.log"
+	RC=0
+	OUT=$(ASKPASS_LOG=$work/askpass.log ASKPASS_OLD=pwold-Secret-1 ASKPASS_NEW=$newpw \
+		SSH_ASKPASS="$T_REPO/tests/sshd/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY='' \
+		timeout 20 "${SSH[@]}" -o PreferredAuthentications=keyboard-interactive \
+		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 \
+		pwold@127.0.0.1 'echo changed-and-in' </dev/null 2>&1) || RC=$?
+	local prompts
+	prompts=$(cat "$work/askpass.log")
+	expect_match 'You are required to change your password immediately' "$prompts" \
+		"pwold: told to change the password (pam_tenure's message, relayed by sshd)"
+	expect_match 'Current password' "$prompts" "pwold: asked for the current password"
+	expect_match 'New password' "$prompts" "pwold: sshd asks for a new password"
+	expect_match 'Retype new password' "$prompts" "pwold: and asks for it again"
+	expect_eq "$RC" 0 "pwold: the change succeeds and the session starts"
+	expect_match 'changed-and-in' "$OUT" "pwold: the command runs after the change"
+	expect_eq "$(ldap_get pwold shadowLastChange)" "$(($(date -u +%s) / 86400))" \
+		"pwold: shadowLastChange is today"
+	run pw_ssh pwold "$newpw" 'echo new-works'
+	expect_eq "$RC" 0 "pwold: the new password logs in"
+	expect_match 'new-works' "$OUT" "pwold: and runs the command"
+	run pw_ssh pwold pwold-Secret-1 true
+	if ((RC != 0)); then t_ok "pwold: the old password is refused"; else t_fail "pwold: the old password is refused"; fi
+
+	# ---------------------------------------------------------------------
+	# 4. carol: key and password logins work; after SCIM active=false to
+	#    tenure-syncd both are refused.
+	run key_ssh carol 'echo key-ok'
+	expect_eq "$RC" 0 "carol logs in with her key"
+	expect_match 'key-ok' "$OUT" "carol: key session runs the command"
+	run pw_ssh carol carol-Secret-1 'echo pw-ok'
+	expect_eq "$RC" 0 "carol logs in with her password"
+
+	syncd_config "$work/syncd"
+	if ! syncd_start "$work/syncd"; then
+		t_fail "tenure-syncd starts"
+		return 1
+	fi
+	local r id
+	r=$(scim GET '/Users?filter=userName%20eq%20%22carol%22')
+	id=$(printf '%s' "${r#* }" | grep -o '"id":"[^"]*"' | head -n 1 | cut -d'"' -f4)
+	expect_match '^[0-9a-f-]{36}$' "$id" "SCIM: carol's id"
+	r=$(scim PATCH "/Users/$id" \
+		'{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}')
+	expect_eq "${r%% *}" 200 "SCIM PATCH active=false for carol: 200"
+	if wait_until 10 carol_disabled; then
+		t_ok "tenure-syncd disabled carol in LDAP"
+	else
+		t_fail "tenure-syncd disabled carol in LDAP"
+	fi
+	local before
+	before=$(grep -c 'Access denied for user carol by PAM account configuration' "$work/sshd.log")
+	run key_ssh carol 'echo should-not-run'
+	if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+		t_ok "carol: key login refused after the deactivation (exit $RC)"
+	else
+		t_fail "carol: key login refused after the deactivation (exit $RC)"
+		printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
+	fi
+	expect_eq "$(grep -c 'Access denied for user carol by PAM account configuration' "$work/sshd.log")" \
+		$((before + 1)) "sshd: the key was accepted, the PAM account phase refused"
+	run pw_ssh carol carol-Secret-1 'echo should-not-run'
+	if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+		t_ok "carol: password login refused after the deactivation (exit $RC)"
+	else
+		t_fail "carol: password login refused after the deactivation (exit $RC)"
+		printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
+	fi
+
+	# alice is untouched by all this.
+	run pw_ssh alice alice-Secret-1 'echo still-ok'
+	expect_eq "$RC" 0 "alice still logs in at the end"
+
+	# --- stop everything started here
+	if sshd_stop; then t_ok "sshd stopped"; else t_fail "sshd stopped"; fi
+	if syncd_stop; then t_ok "tenure-syncd stopped"; else t_fail "tenure-syncd stopped"; fi
+	slapd_stop "$SLAPD_DIR" >/dev/null 2>&1 || true
+	t_end
+}
+
+# run CMD...: exit status in $RC, stdout+stderr in $OUT.
+run() {
+	RC=0
+	OUT=$("$@" 2>&1) || RC=$?
+}
+
+# pw_ssh USER PASSWORD CMD: one password attempt through sshpass.
+pw_ssh() {
+	local user=$1 pw=$2
+	shift 2
+	SSHPASS=$pw timeout 20 sshpass -e "${SSH[@]}" -o PreferredAuthentications=password \
+		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "$user@127.0.0.1" "$@" </dev/null
+}
+
+# key_ssh USER CMD: public-key login only, with the key in $work/ssh/USER.
+key_ssh() {
+	local user=$1
+	shift
+	timeout 20 "${SSH[@]}" -o BatchMode=yes -o PreferredAuthentications=publickey \
+		-o IdentitiesOnly=yes -o IdentityFile="$SSHD_T_WORK/ssh/$user" \
+		"$user@127.0.0.1" "$@" </dev/null
+}
+
+sshd_ready() {
+	grep -q "Server listening on 127.0.0.1 port $1" "$SSHD_T_WORK/sshd.log"
+}
+
+carol_disabled() {
+	[[ $(ldap_get carol shadowExpire) == 1 ]]
+}
+
+sshd_stop() {
+	local i
+	[[ -n ${SSHD_PID:-} ]] || return 0
+	kill -TERM "$SSHD_PID" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$SSHD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$SSHD_PID" 2>/dev/null; then
+		kill -KILL "$SSHD_PID" 2>/dev/null || true
+		wait "$SSHD_PID" 2>/dev/null || true
+		SSHD_PID=""
+		return 1
+	fi
+	wait "$SSHD_PID" 2>/dev/null || true
+	SSHD_PID=""
+}
+
+if [[ ${1:-} == --inner ]]; then
+	inner
+	exit
+fi
+
+# ===========================================================================
+# Outside: checks, then the namespace, then the host is verified.
+t_begin sshd
+skip_all() {
+	t_skip "sshd end to end" "$1"
+	t_end
+	exit 0
+}
+[[ $(id -u) == 0 ]] || skip_all "needs root (mount namespace, sshd)"
+command -v unshare >/dev/null || skip_all "unshare not found (util-linux)"
+[[ -x $SSHD_BIN ]] || skip_all "$SSHD_BIN not found (apt-get install -y openssh-server)"
+for tool in ssh ssh-keygen sshpass ldconfig curl shuf timeout; do
+	command -v "$tool" >/dev/null ||
+		skip_all "$tool not found (apt-get install -y openssh-client sshpass)"
+done
+unshare -m --propagation private true 2>/dev/null ||
+	skip_all "cannot create a mount namespace (unshare -m): not permitted here"
+for f in pam_tenure.so libnss_tenure.so.2 tenure-syncd tenurectl share/tenure/words; do
+	if [[ ! -e $TENURE_BUILD/$f ]]; then
+		t_fail "missing $TENURE_BUILD/$f (build first)"
+		t_end
+		exit 1
+	fi
+done
+
+host_state() {
+	local f
+	for f in "${HOST_FILES[@]}"; do
+		if [[ -d $f ]]; then
+			printf '%s dir %s\n' "$f" "$(stat -c '%a %U' "$f")"
+		elif [[ -e $f ]]; then
+			printf '%s %s %s\n' "$f" "$(stat -c '%s %Y' "$f")" "$(md5sum <"$f" | cut -d' ' -f1)"
+		else
+			printf '%s absent\n' "$f"
+		fi
+	done
+	for f in "${MOUNT_TARGETS[@]}"; do
+		printf '%s mounted: %s\n' "$f" "$(findmnt -rn -o SOURCE,FSTYPE --mountpoint "$f" || true)"
+	done
+}
+
+work=$(tmpdir_new)
+# The users' sessions read tenure.conf and the NSS module from here.
+chmod 0755 "$work"
+before=$(host_state)
+
+closing='^[^ ]+: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
+got_closing=0
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) T_PASS=$((T_PASS + 1)) ;;
+	"FAIL - "*) T_FAILED=$((T_FAILED + 1)) ;;
+	"skip - "*) T_SKIPPED=$((T_SKIPPED + 1)) ;;
+	esac
+	if [[ $line =~ $closing ]]; then
+		got_closing=1
+		continue
+	fi
+	printf '%s\n' "$line"
+done < <(SSHD_T_WORK=$work timeout -k 5 120 unshare -m --propagation private -- \
+	"$0" --inner 2>&1)
+wait $! 2>/dev/null
+inner_rc=$?
+if ((got_closing == 1)); then
+	t_ok "the namespace part ran to its end (exit $inner_rc)"
+else
+	t_fail "the namespace part ran to its end (exit $inner_rc)"
+	[[ -r $work/sshd.log ]] && tail -n 30 "$work/sshd.log" | sed 's/^/  sshd.log | /' >&2
+fi
+
+after=$(host_state)
+expect_eq "$after" "$before" "host: nsswitch.conf, pam.d/sshd, btmp/wtmp/lastlog unchanged, nothing mounted over them"
+# The private cache names the temp dir; the host's caches never do.
+n=$(cat /etc/ld.so.cache /var/cache/ldconfig/aux-cache 2>/dev/null | grep -a -c -F -- "$work" || true)
+expect_eq "$n" 0 "host: ld.so.cache and ldconfig's aux cache do not list the test's library"
+# Every process of the namespace (sshd and its per-connection children,
+# slapd, tenure-syncd, helpers) must be gone: look them up by namespace.
+# (slapd.sh's watchdog may leave its `sleep 1` for up to a second.)
+leftovers() {
+	local p ns out=""
+	if [[ -s $work/mntns ]]; then
+		ns=$(cat "$work/mntns")
+		for p in /proc/[0-9]*; do
+			[[ $(readlink "$p/ns/mnt" 2>/dev/null) == "$ns" ]] &&
+				out+="${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"$'\n'
+		done
+	fi
+	out+=$(pgrep -a -f -- "$work" || true)
+	printf '%s' "$out"
+}
+for _ in $(seq 1 50); do
+	left=$(leftovers)
+	[[ -z $left ]] && break
+	sleep 0.1
+done
+expect_eq "$left" "" "no process of the test's namespace (sshd, slapd, tenure-syncd) left running"
+t_end
