@@ -17,11 +17,16 @@
 # and starts `sshd -D -e` on a loopback port with a private host key.  Then,
 # with ssh, sshpass and an SSH_ASKPASS helper (tests/sshd/askpass):
 #   1. alice logs in with her password; `id` shows her directory groups;
-#   2. three wrong passwords lock bob out (deny 3); then the right one fails;
+#   2. three wrong passwords lock bob out (deny 3); then the right one fails,
+#      and so does his SSH key (the account phase sees the lockout);
+#   -  expired, locked, disabled, evilroot (uid 0) and lowuid (uid 500) never
+#      get in with their right passwords;
 #   3. pwold (password too old) is made to change it inside the
 #      keyboard-interactive dialogue, gets in, and the new password works;
 #   4. carol logs in by key and by password; after a SCIM PATCH active=false
-#      to tenure-syncd both are refused by the account phase.
+#      to tenure-syncd both are refused by the account phase.  The time from
+#      the PATCH to the first refused key login is printed ("# ..."), never
+#      asserted.
 # Afterwards, outside the namespace: the host's files are unchanged and no
 # server started here is left running.  Skips (exit 0) when not root, or
 # when mount namespaces, sshd, ssh or sshpass are unavailable.
@@ -132,13 +137,17 @@ EOF
 	# --- sshd
 	mkdir -p "$work/ssh/keys"
 	chmod 0755 "$work/ssh" "$work/ssh/keys"
-	if ! { ssh-keygen -q -t ed25519 -N '' -C tenure-test-host -f "$work/ssh/host_ed25519" &&
-		ssh-keygen -q -t ed25519 -N '' -C carol-test -f "$work/ssh/carol"; }; then
-		t_fail "ssh-keygen"
-		return 1
-	fi
-	cp "$work/ssh/carol.pub" "$work/ssh/keys/carol"
-	chmod 0644 "$work/ssh/keys/carol"
+	local u
+	for u in host_ed25519 bob carol; do
+		if ! ssh-keygen -q -t ed25519 -N '' -C "tenure-test-$u" -f "$work/ssh/$u"; then
+			t_fail "ssh-keygen $u"
+			return 1
+		fi
+	done
+	for u in bob carol; do
+		cp "$work/ssh/$u.pub" "$work/ssh/keys/$u"
+		chmod 0644 "$work/ssh/keys/$u"
+	done
 
 	local port
 	for _ in 1 2 3 4 5; do
@@ -206,9 +215,12 @@ EOF
 		"sshd logs: Accepted password for alice"
 
 	# ---------------------------------------------------------------------
-	# 2. bob: three wrong passwords lock him out; then the right one fails.
+	# 2. bob: three wrong passwords lock him out; then the right one fails,
+	#    and so does his key (the account phase sees the lockout).
 	run pw_ssh bob bob-Secret-1 true
 	expect_eq "$RC" 0 "bob logs in with his password (before the lockout)"
+	run key_ssh bob true
+	expect_eq "$RC" 0 "bob logs in with his key (before the lockout)"
 	local i
 	for i in 1 2 3; do
 		run pw_ssh bob "bob-wrong-$i" true
@@ -225,6 +237,40 @@ EOF
 	fi
 	expect_eq "$(grep -c 'Failed password for bob from 127\.0\.0\.1' "$work/sshd.log")" 4 \
 		"sshd logs four failed passwords for bob"
+	run key_ssh bob 'echo should-not-run'
+	if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+		t_ok "bob: his key is refused too while locked (exit $RC)"
+	else
+		t_fail "bob: his key is refused too while locked (exit $RC)"
+		printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
+	fi
+	expect_match 'Access denied for user bob by PAM account configuration' "$(cat "$work/sshd.log")" \
+		"sshd: bob's key accepted, the PAM account phase refused (lockout)"
+
+	# ---------------------------------------------------------------------
+	# Accounts that must never get in, each with its right password:
+	# expired (shadowExpire), locked (ppolicy), disabled (tenure attributes
+	# only: the bind works), evilroot (uidNumber 0) and lowuid (uidNumber
+	# 500): the last two are never returned by NSS, so sshd sees no user.
+	for u in expired locked disabled evilroot lowuid; do
+		run pw_ssh "$u" "$u-Secret-1" 'echo should-not-run'
+		if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+			t_ok "$u: refused with the right password (exit $RC)"
+		else
+			t_fail "$u: refused with the right password (exit $RC)"
+			printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
+		fi
+	done
+	out=$(grep -E 'Accepted [a-z]+ for (expired|locked|disabled|evilroot|lowuid) ' "$work/sshd.log" || true)
+	expect_eq "$out" "" "sshd accepted none of them"
+	for u in expired disabled; do
+		expect_match "Access denied for user $u by PAM account configuration" "$(cat "$work/sshd.log")" \
+			"sshd: $u's password was right, the PAM account phase refused"
+	done
+	expect_match 'Invalid user evilroot from 127\.0\.0\.1' "$(cat "$work/sshd.log")" \
+		"sshd: evilroot (uid 0 in LDAP) is no user at all"
+	expect_match 'Invalid user lowuid from 127\.0\.0\.1' "$(cat "$work/sshd.log")" \
+		"sshd: lowuid (uid 500 in LDAP) is no user at all"
 
 	# ---------------------------------------------------------------------
 	# 3. pwold: the password is too old; sshd runs the change inside the
@@ -266,8 +312,12 @@ EOF
 	# ---------------------------------------------------------------------
 	# 4. carol: key and password logins work; after SCIM active=false to
 	#    tenure-syncd both are refused.
+	local k0 key_ms
+	k0=$(now_ms)
 	run key_ssh carol 'echo key-ok'
+	key_ms=$(($(now_ms) - k0))
 	expect_eq "$RC" 0 "carol logs in with her key"
+	echo "# one whole ssh key login (connect, auth, account, session, command): $key_ms ms"
 	expect_match 'key-ok' "$OUT" "carol: key session runs the command"
 	run pw_ssh carol carol-Secret-1 'echo pw-ok'
 	expect_eq "$RC" 0 "carol logs in with her password"
@@ -281,9 +331,25 @@ EOF
 	r=$(scim GET '/Users?filter=userName%20eq%20%22carol%22')
 	id=$(printf '%s' "${r#* }" | grep -o '"id":"[^"]*"' | head -n 1 | cut -d'"' -f4)
 	expect_match '^[0-9a-f-]{36}$' "$id" "SCIM: carol's id"
+	local t0 refused_ms="" i
+	t0=$(now_ms)
 	r=$(scim PATCH "/Users/$id" \
 		'{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}')
 	expect_eq "${r%% *}" 200 "SCIM PATCH active=false for carol: 200"
+	# Measured, not asserted: from the HR request to a refused key login.
+	for ((i = 0; i < 100; i++)); do
+		if ! key_ssh carol true >/dev/null 2>&1; then
+			refused_ms=$(($(now_ms) - t0))
+			break
+		fi
+		sleep 0.1
+	done
+	if [[ -n $refused_ms ]]; then
+		t_ok "carol: a key login is refused after the PATCH"
+		echo "# from the SCIM PATCH sent to the first refused ssh key login: $refused_ms ms"
+	else
+		t_fail "carol: a key login is refused within 10 s of the PATCH"
+	fi
 	if wait_until 10 carol_disabled; then
 		t_ok "tenure-syncd disabled carol in LDAP"
 	else
