@@ -11,6 +11,7 @@
 #                            sshd and the user's session (which get no
 #                            LD_LIBRARY_PATH) find the NSS module by name
 #   /var/cache/ldconfig      tmpfs, so ldconfig's aux cache stays untouched
+#                            (/var/cache when that directory is missing)
 #   /run                     tmpfs with /run/sshd (privilege separation dir;
 #                            also hides a host nscd socket)
 #   /var/log                 tmpfs: btmp/wtmp/lastlog writes stay private
@@ -26,7 +27,7 @@
 #   4. carol logs in by key and by password; after a SCIM PATCH active=false
 #      to tenure-syncd both are refused by the account phase.  The time from
 #      the PATCH to the first refused key login is printed ("# ..."), never
-#      asserted.
+#      asserted.  A rehire (active=true) lets her in again.
 # Afterwards, outside the namespace: the host's files are unchanged and no
 # server started here is left running.  Skips (exit 0) when not root, or
 # when mount namespaces, sshd, ssh or sshpass are unavailable.
@@ -45,7 +46,7 @@ HOST_FILES=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/tenure.conf /run/sshd
 # Paths the namespace mounts over: on the host, whatever is (or is not)
 # mounted there must stay as it was.
 MOUNT_TARGETS=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/pam.d /etc/ld.so.cache
-	/var/cache/ldconfig /run /var/log)
+	/var/cache/ldconfig /var/cache /run /var/log)
 
 # ===========================================================================
 # Inside the namespace.
@@ -95,9 +96,12 @@ EOF
 		cat /etc/ld.so.conf 2>/dev/null || echo 'include /etc/ld.so.conf.d/*.conf'
 		echo "$work/lib"
 	} >"$work/ld.so.conf"
-	if [[ -d /var/cache/ldconfig ]]; then
-		mount -t tmpfs -o mode=0755,size=4m tenure-test /var/cache/ldconfig ||
-			{ t_fail "tmpfs on /var/cache/ldconfig"; return 1; }
+	# ldconfig writes its aux cache (and would create the directory).
+	local auxdir=/var/cache/ldconfig
+	[[ -d $auxdir ]] || auxdir=/var/cache
+	if ! mount -t tmpfs -o mode=0755,size=4m tenure-test "$auxdir"; then
+		t_fail "tmpfs on $auxdir"
+		return 1
 	fi
 	# -X: never touch the symlinks in the system's library directories.
 	if ! ldconfig -X -C "$work/ld.so.cache" -f "$work/ld.so.conf"; then
@@ -374,9 +378,27 @@ EOF
 		printf '%s\n' "$OUT" | sed 's/^/  | /' >&2
 	fi
 
+	# A rehire (active=true) lets carol in again, by key and by password.
+	r=$(scim PATCH "/Users/$id" \
+		'{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}')
+	expect_eq "${r%% *}" 200 "SCIM PATCH active=true for carol (rehire): 200"
+	if wait_until 10 carol_enabled; then
+		t_ok "tenure-syncd re-enabled carol in LDAP"
+	else
+		t_fail "tenure-syncd re-enabled carol in LDAP"
+	fi
+	run key_ssh carol 'echo key-again'
+	expect_eq "$RC" 0 "carol: key login works again after the rehire"
+	run pw_ssh carol carol-Secret-1 'echo pw-again'
+	expect_eq "$RC" 0 "carol: password login works again after the rehire"
+
 	# alice is untouched by all this.
 	run pw_ssh alice alice-Secret-1 'echo still-ok'
 	expect_eq "$RC" 0 "alice still logs in at the end"
+	if ((T_FAILED > 0)); then
+		echo "--- last lines of sshd's log ($work/sshd.log):" >&2
+		tail -n 40 "$work/sshd.log" | sed 's/^/  sshd.log | /' >&2
+	fi
 
 	# --- stop everything started here
 	if sshd_stop; then t_ok "sshd stopped"; else t_fail "sshd stopped"; fi
@@ -414,6 +436,10 @@ sshd_ready() {
 
 carol_disabled() {
 	[[ $(ldap_get carol shadowExpire) == 1 ]]
+}
+
+carol_enabled() {
+	[[ -z $(ldap_get carol shadowExpire) && -z $(ldap_get carol pwdAccountLockedTime) ]]
 }
 
 sshd_stop() {
