@@ -46,11 +46,17 @@ $(B)/po/tenure.pot: $(wildcard pam_module/*.c tools/*.c common/*.c)
 	@mkdir -p $(@D)
 	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
 		--add-comments=TRANSLATORS --package-name=tenure \
-		--msgid-bugs-address= -o $@.tmp $^
+		--msgid-bugs-address=tenure -o $@.tmp $^
 	sed -i '/^"POT-Creation-Date/d' $@.tmp
 	mv $@.tmp $@
 
-$(B)/locale/%/LC_MESSAGES/tenure.mo: po/%.po
+# Each catalogue is merged with the fresh template first, so strings added
+# since the .po was last updated are picked up (shown in English until
+# translated; `make po-update` writes the merge back to po/).
+$(B)/po/%.po: po/%.po $(B)/po/tenure.pot
+	msgmerge --quiet --no-fuzzy-matching -o $@ $^
+
+$(B)/locale/%/LC_MESSAGES/tenure.mo: $(B)/po/%.po
 	@mkdir -p $(@D)
 	msgfmt --check-format -o $@ $<
 

@@ -42,6 +42,7 @@ struct account {
 	char gecos[512];
 	long last_change;          /* days, -1 unknown */
 	int has_class;             /* entry carries tenureAccount */
+	int read_ok;               /* the entry could be read as the user */
 	char **hist;               /* history entries, oldest first */
 	int hist_local;            /* history lives in the local store */
 };
@@ -130,6 +131,7 @@ static void ldap_read_self(struct pt_ctx *ctx, struct tenure_ldap *uh, struct ac
 		tenure_ldap_res_free(res);
 		return;
 	}
+	a->read_ok = 1;
 	if (tenure_ldap_get_str(res, e, "gecos", a->gecos, sizeof(a->gecos)))
 		(void)tenure_ldap_get_str(res, e, "cn", a->gecos, sizeof(a->gecos));
 	(void)tenure_ldap_get_long(res, e, "shadowLastChange", -1, 1000000, &a->last_change);
@@ -561,11 +563,22 @@ static int update(struct pt_ctx *ctx)
 		goto out;
 	if (a.ldap)
 		rc = apply_ldap(ctx, &uh, &a, old, pw);
+	/* A session restricted to the password change (ppolicy pwdReset)
+	 * could not read the history before; read it now, so appending does
+	 * not replace it. */
+	if (rc == PAM_SUCCESS && a.ldap && !a.read_ok && !a.hist_local) {
+		tenure_ldap_close(uh);
+		uh = NULL;
+		tenure_strv_free(a.hist);
+		a.hist = NULL;
+		if (tenure_ldap_open_user(ctx->cfg, a.dn, pw, NULL, &uh) == 0)
+			ldap_read_self(ctx, uh, &a);
+	}
 	if (rc == PAM_SUCCESS)
 		rc = pam_set_item(ctx->pamh, PAM_AUTHTOK, pw);
 	if (rc != PAM_SUCCESS)
 		goto out;
-	hr = record_history(ctx, uh, &a, old, pw);
+	hr = a.ldap && !uh ? -EHOSTUNREACH : record_history(ctx, uh, &a, old, pw);
 	if (hr)
 		pt_audit(ctx, LOG_WARNING, "warn", "history-not-saved", "detail=%d", hr);
 	pt_audit(ctx, LOG_NOTICE, "ok", a.ldap ? "changed" : "checked", "store=%s",

@@ -154,6 +154,15 @@ run pd -s mindays -u alice -a "$strong3" -a "$strong1" -a "$strong1" chauthtok-e
 expect_eq "$RC" 20 "min_days: change too soon refused (PAM_AUTHTOK_ERR)"
 expect_match 'cannot be changed yet' "$T_OUT" "min_days: message"
 
+# --- a password the administrator reset (ppolicy pwdReset): the session may
+# only change the password; shadowLastChange and the history still follow
+run pd -s passwd -u mustchange -a mustchange-Secret-1 -a "$strong2" -a "$strong2" chauthtok-expired
+expect_eq "$RC" 0 "pwdReset account: change"
+expect_rc 0 whoami_as mustchange "$strong2"
+expect_eq "$(admin_get mustchange shadowLastChange)" "$today" "pwdReset account: shadowLastChange is today"
+n=$(admin_get mustchange tenurePasswordHistory | grep -c '^\$argon2id' || true)
+expect_eq "$n" 2 "pwdReset account: history written"
+
 # --- passwd_hash argon2id: userPassword written by the client
 run pd -s argon -u bob -a bob-Secret-1 -a "$strong1" -a "$strong1" chauthtok
 expect_eq "$RC" 0 "argon2id: change"
