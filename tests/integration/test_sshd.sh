@@ -6,6 +6,9 @@
 # the test mounts over the system's files only inside that namespace:
 #   /etc/nsswitch.conf       passwd/group/shadow: files tenure
 #   /etc/pam.d/sshd          tenure's stack (auth/account/password/session)
+#   /etc                     an overlay (upper layer on a tmpfs) that adds
+#                            /etc/tenure.conf and /etc/pam.d/passwd, for
+#                            the setuid passwd(1) sshd runs on a TTY
 #   /etc/ld.so.cache         a private cache (ldconfig -C) that also lists a
 #                            copy of libnss_tenure.so.2 in the temp dir, so
 #                            sshd and the user's session (which get no
@@ -24,6 +27,8 @@
 #      get in with their right passwords;
 #   3. pwold (password too old) is made to change it inside the
 #      keyboard-interactive dialogue, gets in, and the new password works;
+#      mustchange (pwdReset) changes it on a TTY through passwd(1), which
+#      sshd runs after password authentication (answered by tty_chat);
 #   4. carol logs in by key and by password; after a SCIM PATCH active=false
 #      to tenure-syncd both are refused by the account phase.  The time from
 #      the PATCH to the first refused key login is printed ("# ..."), never
@@ -41,11 +46,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 SSHD_BIN=/usr/sbin/sshd
 # Host files the test must never change (compared before and after).
-HOST_FILES=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/tenure.conf /run/sshd
+HOST_FILES=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/pam.d/passwd /etc/tenure.conf /run/sshd
 	/var/log/btmp /var/log/wtmp /var/log/lastlog)
 # Paths the namespace mounts over: on the host, whatever is (or is not)
 # mounted there must stay as it was.
-MOUNT_TARGETS=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/pam.d /etc/ld.so.cache
+MOUNT_TARGETS=(/etc /etc/nsswitch.conf /etc/pam.d/sshd /etc/pam.d /etc/ld.so.cache
 	/var/cache/ldconfig /var/cache /run /var/log)
 
 # ===========================================================================
@@ -119,6 +124,23 @@ EOF
 		"password required $m" "session  required $m" >"$work/pam.d/sshd"
 	chmod 0644 "$work/nsswitch.conf" "$work/pam.d/sshd"
 
+	# /etc/tenure.conf and /etc/pam.d/passwd do not exist on the host (or
+	# must not be touched): an overlay on /etc, its upper layer on a tmpfs,
+	# adds them in the namespace.  The setuid passwd(1) that sshd runs for
+	# a password change on a TTY ignores TENURE_CONF (secure_getenv), so
+	# its NSS lookups need /etc/tenure.conf.
+	local etc_overlay=0
+	printf '%s\n' "auth     required $m" "account  required $m" \
+		"password required $m" "session  required $m" >"$work/pam.d/passwd"
+	mkdir -p "$work/ovl"
+	if mount -t tmpfs -o mode=0755,size=4m tenure-test "$work/ovl" &&
+		mkdir -p "$work/ovl/up/pam.d" "$work/ovl/work" &&
+		cp "$work/tenure.conf" "$work/ovl/up/tenure.conf" &&
+		cp "$work/pam.d/passwd" "$work/ovl/up/pam.d/passwd" &&
+		mount -t overlay tenure-test \
+			-o "lowerdir=/etc,upperdir=$work/ovl/up,workdir=$work/ovl/work" /etc 2>"$work/overlay.err"; then
+		etc_overlay=1
+	fi
 	local pam_target=/etc/pam.d/sshd pam_source=$work/pam.d/sshd
 	if [[ ! -e $pam_target ]]; then
 		pam_target=/etc/pam.d pam_source=$work/pam.d
@@ -313,6 +335,37 @@ EOF
 	run pw_ssh pwold pwold-Secret-1 true
 	if ((RC != 0)); then t_ok "pwold: the old password is refused"; else t_fail "pwold: the old password is refused"; fi
 
+	# The other path: password authentication on a TTY (ssh -tt), where
+	# sshd runs passwd(1) -- setuid, with the namespace's /etc/pam.d/passwd
+	# (pam_tenure) and /etc/tenure.conf -- in the session, as with clients
+	# that do not use keyboard-interactive.  mustchange (pwdReset: the
+	# directory demands the change at bind time) answers through tty_chat.
+	if ((etc_overlay == 1)); then
+		local newpw2='amber Kestrel window 77'
+		tty_chat "$work/tty.log" mustchange-Secret-1 "$newpw2" \
+			mustchange@127.0.0.1 'echo should-not-run'
+		out=$(tr -d '\r' <"$work/tty.log")
+		expect_eq "$RC" 0 "mustchange: passwd on the TTY succeeds (ssh exit 0)"
+		expect_match 'You must change your password now' "$out" \
+			"mustchange: sshd says the password must change now"
+		expect_match 'Current password: .*New password: .*Retype new password: ' "$out" \
+			"mustchange: pam_tenure in passwd(1) asks current, new and retyped password"
+		expect_match 'passwd: password updated successfully' "$out" "mustchange: passwd(1) reports success"
+		if [[ $out == *should-not-run* ]]; then
+			t_fail "mustchange: the session ends after the change (log in again)"
+		else
+			t_ok "mustchange: the session ends after the change (log in again)"
+		fi
+		expect_eq "$(ldap_get mustchange shadowLastChange)" "$(($(date -u +%s) / 86400))" \
+			"mustchange: shadowLastChange is today"
+		run pw_ssh mustchange "$newpw2" 'echo new-works'
+		expect_eq "$RC" 0 "mustchange: the new password logs in, no change asked"
+		expect_match 'new-works' "$OUT" "mustchange: and runs the command"
+	else
+		t_skip "password change through passwd(1) on a TTY" \
+			"no overlay on /etc in the namespace: $(head -c 200 "$work/overlay.err" 2>/dev/null)"
+	fi
+
 	# ---------------------------------------------------------------------
 	# 4. carol: key and password logins work; after SCIM active=false to
 	#    tenure-syncd both are refused.
@@ -428,6 +481,41 @@ key_ssh() {
 	timeout 20 "${SSH[@]}" -o BatchMode=yes -o PreferredAuthentications=publickey \
 		-o IdentitiesOnly=yes -o IdentityFile="$SSHD_T_WORK/ssh/$user" \
 		"$user@127.0.0.1" "$@" </dev/null
+}
+
+# tty_chat LOG OLD NEW USER@HOST CMD: log in with password authentication
+# (the password comes from tests/sshd/askpass), on a remote TTY (ssh -tt
+# inside script(1)), and answer the password-change prompts that arrive
+# on that TTY like expect(1) would: each answer is sent only once its
+# prompt has been seen.  Everything seen goes to LOG; exit status in $RC.
+tty_chat() {
+	local log=$1 old=$2 new=$3
+	shift 3
+	local cmd c buf="" step=0 pid
+	cmd=$(printf '%q ' timeout 20 "${SSH[@]}" -tt -o PreferredAuthentications=password \
+		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "$@")
+	: >"$log"
+	coproc CHAT {
+		ASKPASS_LOG=$SSHD_T_WORK/askpass.log ASKPASS_OLD=$old \
+			SSH_ASKPASS="$T_REPO/tests/sshd/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY='' \
+			exec script -q -f -e -c "$cmd" /dev/null 2>&1
+	}
+	pid=$CHAT_PID
+	local in=${CHAT[1]} outfd=${CHAT[0]}
+	# One character at a time, at most 20 s of silence.
+	while IFS= read -r -d '' -n 1 -t 20 c <&"$outfd"; do
+		[[ -n $c ]] || c=$'\n'
+		buf+=$c
+		printf '%s' "$c" >>"$log"
+		case $step:$buf in
+		0:*"Current password: ") printf '%s\r' "$old" >&"$in"; step=1 buf="" ;;
+		1:*"New password: ") printf '%s\r' "$new" >&"$in"; step=2 buf="" ;;
+		2:*"Retype new password: ") printf '%s\r' "$new" >&"$in"; step=3 buf="" ;;
+		esac
+	done
+	exec {in}>&-
+	RC=0
+	wait "$pid" || RC=$?
 }
 
 sshd_ready() {
