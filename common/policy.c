@@ -504,6 +504,7 @@ double tenure_policy_guess_bits(const struct tenure_policy *p, const char *pw, s
 	result = d.best[n];
 	*words = d.words[n];
 out:
+	secret_wipe(key, sizeof(key));
 	if (cp)
 		secret_freezero(cp, (len + 1) * sizeof(*cp));
 	free(d.best);

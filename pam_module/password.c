@@ -531,6 +531,22 @@ static int apply_ldap(struct pt_ctx *ctx, struct tenure_ldap **uh, const struct 
 	return PAM_SUCCESS;
 }
 
+/* The shipped word list or filter missing (not installed): the checks
+ * still run with what there is; say so once per process. */
+static void warn_missing_data(struct pt_ctx *ctx, const struct tenure_policy *pol)
+{
+	static int warned;
+	unsigned st = tenure_policy_status(pol);
+
+	if (warned)
+		return;
+	if (ctx->cfg->dictcheck && !(st & 3))
+		pt_audit(ctx, LOG_WARNING, "warn", "no-dictionary", "detail=\"dictcheck has no word list\"");
+	if (ctx->cfg->breached_filter && !(st & 4))
+		pt_audit(ctx, LOG_WARNING, "warn", "no-breached-filter", "detail=\"breached_filter missing\"");
+	warned = 1;
+}
+
 static int update(struct pt_ctx *ctx)
 {
 	struct tenure_policy *pol = NULL;
@@ -547,6 +563,7 @@ static int update(struct pt_ctx *ctx)
 		rc = PAM_AUTHTOK_ERR;
 		goto out;
 	}
+	warn_missing_data(ctx, pol);
 	if (a.ldap) {
 		rc = get_old(ctx, &old);
 		if (rc == PAM_SUCCESS)

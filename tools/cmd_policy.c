@@ -28,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef TENURE_DATADIR
+#define TENURE_DATADIR "/usr/share/tenure"
+#endif
 #ifndef TENURE_LOCALEDIR
 #define TENURE_LOCALEDIR "/usr/share/locale"
 #endif
@@ -206,6 +209,31 @@ out:
 	return rc;
 }
 
+/* Which word lists and filter the checks will really use. */
+static void show_sources(struct ctl *ctl, const struct tenure_config *cfg, json_t *o)
+{
+	struct tenure_policy *pol = NULL;
+	char err[TENURE_ERRLEN];
+	unsigned st = 0;
+
+	if (tenure_policy_open(cfg, &pol, err, sizeof(err)) != 0) {
+		ctl_err(ctl, "%s", err);
+	} else {
+		st = tenure_policy_status(pol);
+		tenure_policy_close(pol);
+	}
+	if (o) {
+		json_object_set_new(o, "dictionary_loaded", json_boolean(st & 1));
+		json_object_set_new(o, "dictpath_loaded", json_boolean(st & 2));
+		json_object_set_new(o, "breached_filter_loaded", json_boolean(st & 4));
+		return;
+	}
+	printf("# dictionary %s: %s\n", TENURE_DATADIR "/words",
+	       (st & 1) ? "loaded" : (cfg->dictcheck ? "NOT FOUND (dictcheck uses dictpath only)" : "off"));
+	printf("# dictpath: %s\n", (st & 2) ? "loaded" : "none");
+	printf("# breached_filter: %s\n", (st & 4) ? "loaded" : "NOT FOUND (breached check skipped)");
+}
+
 static int show(struct ctl *ctl)
 {
 	struct tenure_config *cfg;
@@ -228,6 +256,7 @@ static int show(struct ctl *ctl)
 			printf("%-18s %-36s # %s\n", policy_keys[i], val[0] ? val : "(unset)", where);
 		}
 	}
+	show_sources(ctl, cfg, o);
 	if (o) {
 		char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 		if (s)
