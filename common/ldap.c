@@ -1056,7 +1056,9 @@ int tenure_ldap_has_objectclass(struct tenure_ldap *h, const char *name)
 	rc = tenure_ldap_search(h, "", LDAP_SCOPE_BASE, "(objectClass=*)", dse_attrs, 0, &res);
 	if (rc)
 		return rc;
-	rc = tenure_ldap_get_str(res, tenure_ldap_first(res), "subschemaSubentry", sub, sizeof(sub));
+	/* A root DSE or subschema we may not read gives no entry at all. */
+	rc = tenure_ldap_first(res) ? tenure_ldap_get_str(res, tenure_ldap_first(res), "subschemaSubentry",
+							  sub, sizeof(sub)) : -ENOENT;
 	tenure_ldap_res_free(res);
 	res = NULL;
 	if (rc)
@@ -1064,6 +1066,10 @@ int tenure_ldap_has_objectclass(struct tenure_ldap *h, const char *name)
 	rc = tenure_ldap_search(h, sub, LDAP_SCOPE_BASE, "(objectClass=subschema)", oc_attrs, 0, &res);
 	if (rc)
 		return rc;
+	if (!tenure_ldap_first(res)) {
+		tenure_ldap_res_free(res);
+		return 0;
+	}
 	rc = tenure_ldap_get_strs(res, tenure_ldap_first(res), "objectClasses", 100000, 65536, &ocs);
 	tenure_ldap_res_free(res);
 	if (rc)
