@@ -233,5 +233,17 @@ expect_rc 0 "$ctl" filter build --hibp -o "$work/h.filter" "$work/hibp.txt"
 run sh -c "printf 'hunter2\n' | $ctl filter check $work/h.filter"
 expect_eq "$T_OUT" found "filter --hibp: SHA-1 lines give the same keys"
 
+# --- a directory whose subschema does not list tenureAccount (here: one
+# that hides its subschema): the history of LDAP accounts goes to the local
+# store
+sed -i 's|^access to dn.base="cn=Subschema" by \* read|access to dn.base="cn=Subschema" by * none|' "$SLAPD_CONF"
+slapd_restart "$SLAPD_DIR" >/dev/null
+run pd -s passwd -u zhangwei -a zhangwei-Secret-1 -a "$strong1" -a "$strong1" chauthtok
+expect_eq "$RC" 0 "no schema: change"
+expect_eq "$(admin_get zhangwei tenurePasswordHistory | wc -l)" 0 "no schema: nothing written to the entry"
+expect_eq "$(grep -c '^\$argon2id' "$work/history/zhangwei" 2>/dev/null || true)" 2 "no schema: history in history_dir"
+run pd -s passwd -u zhangwei -a "$strong1" -a zhangwei-Secret-1 -a zhangwei-Secret-1 chauthtok
+expect_match 'used recently' "$T_OUT" "no schema: reuse refused from the local store"
+
 slapd_stop "$work/ldap"
 t_end
