@@ -23,7 +23,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000, lookups = 1000000, hits = 0;
-	char path[] = "/tmp/policy_filter.XXXXXX", s[64];
+	char path[] = P_tmpdir "/policy_filter.XXXXXX", s[64];
 	struct tenure_filter_builder *b;
 	struct tenure_filter *f;
 	unsigned char d[TENURE_SHA1_LEN];

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/check_filter.XXXXXX";
+static char dir[] = P_tmpdir "/check_filter.XXXXXX";
 static char path[256];
 
 static void setup(void)
@@ -22,7 +22,7 @@ static void teardown(void)
 {
 	unlink(path);
 	rmdir(dir);
-	strcpy(dir, "/tmp/check_filter.XXXXXX");
+	strcpy(dir, P_tmpdir "/check_filter.XXXXXX");
 }
 
 static void key(const char *prefix, int i, char *buf, size_t len)

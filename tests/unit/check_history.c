@@ -63,7 +63,7 @@ END_TEST
 
 START_TEST(t_local_store)
 {
-	char dir[] = "/tmp/check_history.XXXXXX", sub[256], file[300], h[TENURE_PHC_MAX];
+	char dir[] = P_tmpdir "/check_history.XXXXXX", sub[256], file[300], h[TENURE_PHC_MAX];
 	char **v = NULL;
 	struct stat st;
 
