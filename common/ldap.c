@@ -14,6 +14,7 @@
 #include <openldap.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,56 +55,54 @@ struct tenure_ldap_pager {
 	int done;
 };
 
-/* ---- process-wide back-off ---- */
+/* ---- process-wide back-off ----
+ *
+ * Lock-free (C11 atomics) rather than a mutex, so that a fork() while
+ * another thread is in here cannot leave the child with a held lock.  The
+ * races between threads are benign: at worst two failures double the
+ * window twice. */
 
-static pthread_mutex_t backoff_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct timespec backoff_until;
-static int backoff_window;
+static _Atomic long long backoff_until_ns;   /* CLOCK_MONOTONIC, 0 = none */
+static _Atomic int backoff_window;           /* seconds */
 
-static double now_mono(void)
+static long long now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static double now_mono(void)
+{
+	return (double)now_ns() / 1e9;
 }
 
 static int backoff_active(void)
 {
-	double until;
+	long long until = atomic_load(&backoff_until_ns);
 
-	pthread_mutex_lock(&backoff_lock);
-	until = (double)backoff_until.tv_sec + (double)backoff_until.tv_nsec / 1e9;
-	pthread_mutex_unlock(&backoff_lock);
-	return until > 0 && now_mono() < until;
+	return until > 0 && now_ns() < until;
 }
 
 static void backoff_fail(const struct tenure_config *cfg)
 {
-	double until;
+	int w;
 
 	if (cfg->reconnect_sleeptime <= 0)
 		return;
-	pthread_mutex_lock(&backoff_lock);
-	if (backoff_window <= 0)
-		backoff_window = cfg->reconnect_sleeptime;
-	else
-		backoff_window *= 2;
-	if (cfg->reconnect_retrytime > 0 && backoff_window > cfg->reconnect_retrytime)
-		backoff_window = cfg->reconnect_retrytime;
-	until = now_mono() + backoff_window;
-	backoff_until.tv_sec = (time_t)until;
-	backoff_until.tv_nsec = (long)((until - (double)(time_t)until) * 1e9);
-	pthread_mutex_unlock(&backoff_lock);
+	w = atomic_load(&backoff_window);
+	w = w <= 0 ? cfg->reconnect_sleeptime : w * 2;
+	if (cfg->reconnect_retrytime > 0 && w > cfg->reconnect_retrytime)
+		w = cfg->reconnect_retrytime;
+	atomic_store(&backoff_window, w);
+	atomic_store(&backoff_until_ns, now_ns() + (long long)w * 1000000000LL);
 }
 
 static void backoff_ok(void)
 {
-	pthread_mutex_lock(&backoff_lock);
-	backoff_window = 0;
-	backoff_until.tv_sec = 0;
-	backoff_until.tv_nsec = 0;
-	pthread_mutex_unlock(&backoff_lock);
+	atomic_store(&backoff_window, 0);
+	atomic_store(&backoff_until_ns, 0);
 }
 
 void tenure_ldap_backoff_reset(void)

@@ -59,3 +59,16 @@ int tenure_name_valid(const char *pattern, const char *name)
 	pthread_mutex_unlock(&lock);
 	return ok;
 }
+
+/* The cache lives as long as the object: free it when a module holding
+ * this code is unloaded (PAM dlcloses its modules after every pam_end). */
+__attribute__((destructor)) static void names_cache_free(void)
+{
+	pthread_mutex_lock(&lock);
+	if (cached_ok)
+		regfree(&cached_re);
+	cached_ok = 0;
+	free(cached_pattern);
+	cached_pattern = NULL;
+	pthread_mutex_unlock(&lock);
+}

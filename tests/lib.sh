@@ -37,6 +37,31 @@ case $TENURE_BUILD in
 esac
 export TENURE_BUILD
 
+# A sanitized build (make SANITIZE=address,undefined): system binaries that
+# load our sanitized modules (getent, id) need the runtime preloaded, so
+# wrappers that preload it come first on PATH; everything else (slapd,
+# curl, bash) runs untouched.  Integration tests check memory errors there;
+# leaks are checked by the unit tests (LeakSanitizer, make valgrind), since
+# PAM unloads modules (and libldap) before a leak report could name them.
+if [[ -f $TENURE_BUILD/.sanitize ]]; then
+	T_SAN_PRELOAD=""
+	case $(cat "$TENURE_BUILD/.sanitize") in
+	*address*) T_SAN_PRELOAD=$(gcc -print-file-name=libasan.so) ;;
+	esac
+	case $(cat "$TENURE_BUILD/.sanitize") in
+	*undefined*) T_SAN_PRELOAD="$T_SAN_PRELOAD $(gcc -print-file-name=libubsan.so)" ;;
+	esac
+	mkdir -p "$TENURE_BUILD/sanbin"
+	for t_prog in getent id; do
+		printf '#!/bin/sh\nLD_PRELOAD="%s${LD_PRELOAD:+ $LD_PRELOAD}" exec %s "$@"\n' \
+			"${T_SAN_PRELOAD# }" "$(command -v "$t_prog")" >"$TENURE_BUILD/sanbin/$t_prog"
+		chmod +x "$TENURE_BUILD/sanbin/$t_prog"
+	done
+	export PATH=$TENURE_BUILD/sanbin:$PATH
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:verify_asan_link_order=0}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fi
+
 T_NAME=${T_NAME:-$(basename "$0" .sh)}
 T_PASS=0
 T_FAILED=0
