@@ -74,7 +74,7 @@ const char *tenure_journal_error(const struct tenure_journal *j)
 }
 
 static const char *const type_names[] = { "", "leaver", "rehire" };
-static const char *const state_names[] = { "pending", "applied", "dead", "failed" };
+static const char *const state_names[] = { "pending", "applied", "dead", "failed", "cancelled" };
 
 const char *tenure_ev_type_name(int type)
 {
@@ -94,12 +94,12 @@ int tenure_ev_type_parse(const char *s)
 
 const char *tenure_ev_state_name(int state)
 {
-	return state >= 0 && state <= TENURE_ST_FAILED ? state_names[state] : "?";
+	return state >= 0 && state <= TENURE_ST_CANCELLED ? state_names[state] : "?";
 }
 
 int tenure_ev_state_parse(const char *s)
 {
-	for (int i = 0; s && i <= TENURE_ST_FAILED; i++)
+	for (int i = 0; s && i <= TENURE_ST_CANCELLED; i++)
 		if (!strcmp(s, state_names[i]))
 			return i;
 	return -1;
@@ -298,7 +298,7 @@ int tenure_journal_next_due(struct tenure_journal *j, double now, struct tenure_
 	static const char sql[] =
 		"SELECT " EV_COLS " FROM events e WHERE state = 0 AND next_try <= ?1"
 		" AND NOT EXISTS (SELECT 1 FROM events p WHERE p.ukey = e.ukey AND p.state = 0"
-		" AND p.seq < e.seq) ORDER BY next_try, seq LIMIT 1";
+		" AND p.seq < e.seq AND NOT (p.type = 1 AND p.effective > ?1)) ORDER BY next_try, seq LIMIT 1";
 
 	return query_one(j, sql, now, NULL, ev);
 }
@@ -309,7 +309,7 @@ int tenure_journal_next_due_batch(struct tenure_journal *j, double now,
 	static const char sql[] =
 		"SELECT " EV_COLS " FROM events e WHERE state = 0 AND next_try <= ?1"
 		" AND NOT EXISTS (SELECT 1 FROM events p WHERE p.ukey = e.ukey AND p.state = 0"
-		" AND p.seq < e.seq) ORDER BY next_try, seq LIMIT ?2";
+		" AND p.seq < e.seq AND NOT (p.type = 1 AND p.effective > ?1)) ORDER BY next_try, seq LIMIT ?2";
 	sqlite3_stmt *st = NULL;
 	int rc, n = 0, step = SQLITE_DONE;
 
@@ -457,6 +457,26 @@ int tenure_journal_save_prev(struct tenure_journal *j, int64_t seq, const char *
 		      "ttii", dn, prev_json, (int64_t)prewritten, seq);
 }
 
+int tenure_journal_cancel_scheduled(struct tenure_journal *j, const struct tenure_event *rehire,
+				    const char *dn, double now)
+{
+	char ukey[TENURE_EV_USER_MAX + 8], why[TENURE_EV_ID_MAX + 32];
+	int rc;
+
+	ukey_of(rehire, ukey, sizeof(ukey));
+	snprintf(why, sizeof(why), "cancelled by rehire %s", rehire->id);
+	pthread_mutex_lock(&j->lock);
+	rc = update(j, "UPDATE events SET state = 4, last_error = ?1 WHERE state = 0 AND type = 1"
+		    " AND seq < ?2 AND effective > ?3 AND (ukey = ?4 OR (dn != '' AND dn = ?5))",
+		    "tidtt", why, rehire->seq, now, ukey, dn);
+	if (rc == 0)
+		rc = sqlite3_changes(j->db);
+	else if (rc == -ENOENT)
+		rc = 0;
+	pthread_mutex_unlock(&j->lock);
+	return rc;
+}
+
 int tenure_journal_retry(struct tenure_journal *j, const char *id)
 {
 	return update(j, "UPDATE events SET state = 0, attempts = 0, next_try = ?1,"
@@ -468,8 +488,9 @@ int tenure_journal_last_leaver_prev(struct tenure_journal *j, const char *dn,
 				    int64_t before_seq, char *buf, size_t len)
 {
 	static const char sql[] =
-		"SELECT prev FROM events WHERE dn = ?1 AND type = 1 AND prev != ''"
-		" AND seq < ?2 ORDER BY seq DESC LIMIT 1";
+		"SELECT prev FROM events WHERE dn = ?1 AND type = 1 AND prev != '' AND seq < ?2"
+		" AND seq > coalesce((SELECT max(seq) FROM events WHERE dn = ?1 AND type = 2"
+		" AND state = 1 AND seq < ?2), 0) ORDER BY seq LIMIT 1";
 	sqlite3_stmt *st = NULL;
 	int rc, step;
 

@@ -469,10 +469,23 @@ static double apply_batch(struct syncd_rt *rt, struct tenure_ldap *ld, struct jo
 	if (any) {
 		tenure_audit_hold(S.audit);
 		tenure_journal_begin(S.journal);
-		for (int i = 0; i < n; i++)
-			if (jobs[i].state == J_DONE || jobs[i].state == J_ALREADY)
-				done_applied(&jobs[i].ev, jobs[i].e.dn,
-					     jobs[i].state == J_ALREADY ? "already on the entry" : NULL);
+		for (int i = 0; i < n; i++) {
+			struct job *j = &jobs[i];
+			int c;
+
+			if (j->state != J_DONE && j->state != J_ALREADY)
+				continue;
+			done_applied(&j->ev, j->e.dn, j->state == J_ALREADY ? "already on the entry" : NULL);
+			if (j->ev.type != TENURE_EV_REHIRE)
+				continue;
+			c = tenure_journal_cancel_scheduled(S.journal, &j->ev, j->e.dn, syncd_now());
+			if (c > 0) {
+				atomic_fetch_sub(&S.m.backlog, c);
+				tenure_log(&S.log, LOG_INFO, "event=%s dn=%s cancelled_scheduled_leavers=%d",
+					   j->ev.id, j->e.dn, c);
+				syncd_audit("cancel", "id", j->ev.id, "dn", j->e.dn, (const char *)NULL);
+			}
+		}
 		tenure_journal_commit(S.journal);
 		tenure_audit_release(S.audit);
 	}

@@ -11,9 +11,12 @@
  *   applied   written to the directory (done; kept, never deleted)
  *   dead      the user does not exist in the directory (dead letter)
  *   failed    gave up after repeated errors other than "LDAP down"
+ *   cancelled a future-dated leaver that a later rehire called off
  *
  * The worker takes events in order per user: an event is due only when no
- * earlier event for the same user key is still pending.
+ * earlier event for the same user key is still pending, future-dated
+ * leavers excepted (a leaver "now" must not wait behind one dated next
+ * month).
  *
  * A journal handle serialises its own calls (one mutex), so the HTTP
  * threads, the spool watcher and the worker may share it.  Functions return
@@ -38,6 +41,7 @@ enum tenure_ev_state {
 	TENURE_ST_APPLIED = 1,
 	TENURE_ST_DEAD    = 2,
 	TENURE_ST_FAILED  = 3,
+	TENURE_ST_CANCELLED = 4,   /* a scheduled leaver overtaken by a rehire */
 };
 
 struct tenure_event {
@@ -109,13 +113,19 @@ int tenure_journal_defer(struct tenure_journal *j, int64_t seq, double next_try,
  * is kept so a retried leaver never overwrites the true originals). */
 int tenure_journal_save_prev(struct tenure_journal *j, int64_t seq, const char *dn,
 			     const char *prev_json, int prewritten);
+/* A rehire was applied: cancel the earlier future-dated leavers of the same
+ * user (by user key or entry DN).  Returns how many, or an error. */
+int tenure_journal_cancel_scheduled(struct tenure_journal *j, const struct tenure_event *rehire,
+				    const char *dn, double now);
+
 /* Back to pending, due now (tenurectl events retry): 0, or -ENOENT. */
 int tenure_journal_retry(struct tenure_journal *j, const char *id);
 
 /* Lookups. */
 int tenure_journal_get(struct tenure_journal *j, const char *id, struct tenure_event *ev); /* -ENOENT */
-/* prev JSON saved by the latest leaver of entry dn before seq:
- * 0 with buf, -ENOENT when none. */
+/* The state a rehire (at seq) restores: prev JSON saved by the first
+ * leaver of entry dn since the last applied rehire, i.e. from before the
+ * account was first disabled.  0 with buf, -ENOENT when none. */
 int tenure_journal_last_leaver_prev(struct tenure_journal *j, const char *dn,
 				    int64_t before_seq, char *buf, size_t len);
 

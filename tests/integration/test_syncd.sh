@@ -152,6 +152,16 @@ prew() { [[ $(ldap_get pwwarn shadowExpire) == "$day" ]]; }
 wait_until 5 prew && t_ok "shadowExpire pre-written to the leaving day ($day)" || t_fail "shadowExpire pre-written to the leaving day"
 expect_eq "$(ldap_get pwwarn pwdAccountLockedTime)" "" "future leaver not locked before the day"
 expect_match '"state": "pending"' "$(ctl events show fut-1 --json)" "future leaver stays pending in the journal"
+pw_exp_orig=$(ctl events show fut-1 --json | tr -d ' \n' | grep -o '"shadowExpire":\[[^]]*\]')
+expect_match '^202 ' "$(post_event '{"id":"now-1","type":"leaver","user":"pwwarn"}')" "immediate leaver for the same user accepted"
+wait_until 5 applied pwwarn && t_ok "immediate leaver not held back by the future-dated one" ||
+	t_fail "immediate leaver not held back by the future-dated one"
+expect_match '^202 ' "$(post_event '{"id":"re-1","type":"rehire","user":"pwwarn"}')" "rehire accepted"
+iscancelled() { ctl events show fut-1 --json | grep -q '"state": "cancelled"'; }
+wait_until 5 iscancelled && t_ok "rehire cancels the scheduled leaver" || t_fail "rehire cancels the scheduled leaver"
+expect_eq "$(ldap_get pwwarn pwdAccountLockedTime)" "" "rehire unlocked pwwarn"
+expect_eq "$(ldap_get pwwarn shadowExpire)" "$(printf '%s' "$pw_exp_orig" | grep -o '[0-9]\+' || true)" \
+	"rehire gives back pwwarn's shadowExpire from before the pre-write ($pw_exp_orig)"
 
 # ---- CSV drop ----
 printf 'employee_id,user,action,effective\n,u00002,leaver,\nE1010,,leaver,\n' >"$d/spool/.good.tmp"

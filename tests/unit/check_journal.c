@@ -139,6 +139,51 @@ START_TEST(prev_kept_first_and_found_by_dn)
 }
 END_TEST
 
+/* leaver, leaver, rehire: the rehire gets the state from before the first
+ * leaver; after that rehire is applied, a new streak starts. */
+START_TEST(prev_of_a_disabled_streak)
+{
+	struct tenure_event l1 = mk("s-l1", TENURE_EV_LEAVER, "fay", 2000000000);
+	struct tenure_event l2 = mk("s-l2", TENURE_EV_LEAVER, "fay", 0);
+	struct tenure_event r1 = mk("s-r1", TENURE_EV_REHIRE, "fay", 0);
+	struct tenure_event l3 = mk("s-l3", TENURE_EV_LEAVER, "fay", 0);
+	struct tenure_event r2 = mk("s-r2", TENURE_EV_REHIRE, "fay", 0);
+	char buf[256];
+
+	ck_assert_int_eq(tenure_journal_add(j, &l1), 0);
+	ck_assert_int_eq(tenure_journal_add(j, &l2), 0);
+	ck_assert_int_eq(tenure_journal_add(j, &r1), 0);
+	ck_assert_int_eq(tenure_journal_add(j, &l3), 0);
+	ck_assert_int_eq(tenure_journal_add(j, &r2), 0);
+	ck_assert_int_eq(tenure_journal_save_prev(j, l1.seq, "uid=fay", "{\"v\":\"orig\"}", 1), 0);
+	ck_assert_int_eq(tenure_journal_save_prev(j, l2.seq, "uid=fay", "{\"v\":\"prewritten\"}", 0), 0);
+	ck_assert_int_eq(tenure_journal_last_leaver_prev(j, "uid=fay", r1.seq, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "{\"v\":\"orig\"}");
+	/* r1 applied; it cancels the future-dated l1 */
+	ck_assert_int_eq(tenure_journal_mark_applied(j, r1.seq, "uid=fay", 1.0), 0);
+	ck_assert_int_eq(tenure_journal_cancel_scheduled(j, &r1, "uid=fay", 1900000000.0), 1);
+	ck_assert_int_eq(tenure_journal_get(j, "s-l1", &l1), 0);
+	ck_assert_int_eq(l1.state, TENURE_ST_CANCELLED);
+	ck_assert_int_eq(tenure_journal_save_prev(j, l3.seq, "uid=fay", "{\"v\":\"second\"}", 0), 0);
+	ck_assert_int_eq(tenure_journal_last_leaver_prev(j, "uid=fay", r2.seq, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "{\"v\":\"second\"}");
+}
+END_TEST
+
+/* A future-dated leaver does not hold back later events of its user. */
+START_TEST(future_leaver_does_not_block)
+{
+	struct tenure_event f = mk("fb-f", TENURE_EV_LEAVER, "gus", 2000000000);
+	struct tenure_event n = mk("fb-n", TENURE_EV_LEAVER, "gus", 0);
+	struct tenure_event ev;
+
+	ck_assert_int_eq(tenure_journal_add(j, &f), 0);
+	ck_assert_int_eq(tenure_journal_add(j, &n), 0);
+	ck_assert_int_eq(tenure_journal_next_due(j, 1900000000.0, &ev), 0);
+	ck_assert_str_eq(ev.id, "fb-n");
+}
+END_TEST
+
 START_TEST(retry_and_release)
 {
 	struct tenure_event a = mk("d1", TENURE_EV_LEAVER, "ghost", 0);
@@ -211,6 +256,8 @@ int main(void)
 	tcase_add_test(tc, order_per_user);
 	tcase_add_test(tc, future_events_wait);
 	tcase_add_test(tc, prev_kept_first_and_found_by_dn);
+	tcase_add_test(tc, prev_of_a_disabled_streak);
+	tcase_add_test(tc, future_leaver_does_not_block);
 	tcase_add_test(tc, retry_and_release);
 	tcase_add_test(tc, survives_kill);
 	tcase_add_test(tc, names_round_trip);
