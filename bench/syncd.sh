@@ -28,7 +28,7 @@ done
 
 d=$(tmpdir_new)
 echo "# slapd with $N generated users..."
-slapd_start "$d/ldap" --gen-users "$N" >/dev/null
+syncd_slapd_start "$d/ldap" --gen-users "$N"
 syncd_config "$d" "max_connections 256
 per_ip_connections 128
 http_threads 4

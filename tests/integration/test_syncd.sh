@@ -19,7 +19,7 @@ if [[ ! -x $TENURE_BUILD/tenure-syncd || ! -x $CTL ]]; then
 fi
 
 d=$(tmpdir_new)
-slapd_start "$d/ldap" --gen-users 12 >/dev/null || { t_fail "slapd starts"; t_end; exit 1; }
+syncd_slapd_start "$d/ldap" --gen-users 12 || { t_fail "slapd starts"; t_end; exit 1; }
 syncd_config "$d" "max_body 4096
 mass_change_limit 3"
 trap 'syncd_kill; slapd_cleanup; _t_cleanup' EXIT

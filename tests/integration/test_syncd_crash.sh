@@ -20,7 +20,7 @@ if [[ ! -x $TENURE_BUILD/tenure-syncd || ! -x $CTL ]]; then
 fi
 
 d=$(tmpdir_new)
-slapd_start "$d/ldap" >/dev/null || { t_fail "slapd starts"; t_end; exit 1; }
+syncd_slapd_start "$d/ldap" || { t_fail "slapd starts"; t_end; exit 1; }
 syncd_config "$d" "max_backlog 1"
 trap 'syncd_kill; slapd_cleanup; _t_cleanup' EXIT
 syncd_start "$d" || { t_fail "tenure-syncd starts"; t_end; exit 1; }

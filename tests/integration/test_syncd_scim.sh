@@ -19,7 +19,7 @@ if [[ ! -x $TENURE_BUILD/tenure-syncd ]]; then
 fi
 
 d=$(tmpdir_new)
-slapd_start "$d/ldap" >/dev/null || { t_fail "slapd starts"; t_end; exit 1; }
+syncd_slapd_start "$d/ldap" || { t_fail "slapd starts"; t_end; exit 1; }
 syncd_config "$d" "max_body 8192
 uid_min 40000
 uid_max 40003
