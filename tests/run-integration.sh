@@ -24,8 +24,11 @@ for t in "$here"/integration/test_*.sh; do
 	log=$(mktemp)
 	rc=0
 	# Output shown live and kept to find the closing line.  stdin from
-	# /dev/null: a test must never wait for a terminal.
-	"$t" </dev/null 2>&1 | tee "$log" || rc=$?
+	# /dev/null: a test must never wait for a terminal.  A script that hangs
+	# is stopped after TENURE_TEST_TIMEOUT seconds (its EXIT trap still
+	# stops its servers) and counts as failed.
+	timeout --kill-after=15 "${TENURE_TEST_TIMEOUT:-600}" "$t" </dev/null 2>&1 | tee "$log" || rc=$?
+	((rc != 124)) || echo "$name: stopped after ${TENURE_TEST_TIMEOUT:-600} s"
 	closing=$(grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1 || true)
 	rm -f "$log"
 	if [[ -z $closing ]]; then
