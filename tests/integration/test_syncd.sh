@@ -230,7 +230,18 @@ expect_rc 1 "$CTL" audit verify "$d/deleted.log"
 expect_match 'line 7' "$T_OUT" "deleting line 7 is detected at line 7"
 
 # ---- restart continues the audit chain; non-loopback without TLS refused ----
+printf 'per_ip_connections 2\nconnection_timeout 2\n' >>"$d/syncd.conf"
 syncd_start "$d" && t_ok "restart on the same journal" || t_fail "restart on the same journal"
+# two idle connections use up per_ip_connections 2: a third is refused ...
+exec 7<>"/dev/tcp/127.0.0.1/$SYNCD_PORT" 8<>"/dev/tcp/127.0.0.1/$SYNCD_PORT"
+sleep 0.2
+expect_eq "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$SYNCD_URL/healthz")" 000 \
+	"per_ip_connections 2: a third connection from the same address is refused"
+# ... until connection_timeout (2 s) closes the idle ones
+healthy() { [[ $(curl -s -m 2 -o /dev/null -w '%{http_code}' "$SYNCD_URL/healthz") == 200 ]]; }
+wait_until 10 healthy && t_ok "idle connections closed after connection_timeout" ||
+	t_fail "idle connections closed after connection_timeout"
+exec 7>&- 8>&-
 syncd_stop
 expect_rc 0 "$CTL" audit verify "$d/audit.log"
 # HTTPS: a throwaway certificate for 127.0.0.1
