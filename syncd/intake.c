@@ -19,7 +19,7 @@ int syncd_intake(struct tenure_event *ev)
 	struct syncd_rt *rt = rt_get();
 	int src = syncd_source_index(ev->source);
 	long limit = rt->cfg->max_backlog;
-	char q[160];
+	char q[160], u[160];
 	int rc;
 
 	rt_put(rt);
@@ -44,7 +44,7 @@ int syncd_intake(struct tenure_event *ev)
 	atomic_fetch_add(&S.m.backlog, 1);
 	tenure_log(&S.log, LOG_INFO, "event=%s source=%s type=%s user=%s result=journaled",
 		   tenure_log_quote(ev->id, q, sizeof(q)), ev->source, tenure_ev_type_name(ev->type),
-		   ev->user[0] ? ev->user : ev->employee_id);
+		   tenure_log_quote(ev->user[0] ? ev->user : ev->employee_id, u, sizeof(u)));
 	syncd_audit_event("intake", ev, NULL);
 	syncd_wake_worker();
 	return 0;

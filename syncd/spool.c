@@ -172,7 +172,7 @@ static const char *row_from(char **f, int n, struct row *r)
 static void process(const char *dir, const char *name)
 {
 	struct syncd_rt *rt = rt_get();
-	char path[4200], sha[65];
+	char path[4200], sha[65], qname[300];
 	char *text = NULL, *report = NULL, *save = NULL, *line;
 	size_t len = 0, rlen = 0;
 	FILE *rep = NULL;
@@ -180,9 +180,10 @@ static void process(const char *dir, const char *name)
 	int nrows = 0, cap = 0, bad = 0, lineno = 0, leavers = 0, failed = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	tenure_log_quote(name, qname, sizeof(qname));
 	text = read_all(path, &len);
 	if (!text) {
-		tenure_log(&S.log, LOG_ERR, "spool: %s: cannot read (too big or not a file)", name);
+		tenure_log(&S.log, LOG_ERR, "spool: %s: cannot read (too big or not a file)", qname);
 		file_to(dir, "failed", name, "cannot read the file (over 16 MiB or not a regular file)\n");
 		goto out;
 	}
@@ -251,7 +252,7 @@ static void process(const char *dir, const char *name)
 				leavers, limit, name);
 			fflush(rep);
 			tenure_log(&S.log, LOG_WARNING, "spool: %s held: %d leavers > limit %ld",
-				   name, leavers, limit);
+				   qname, leavers, limit);
 			syncd_audit("held", "file", name, "sha256", sha, (const char *)NULL);
 			file_to(dir, "held", name, report);
 			goto out;
@@ -274,7 +275,7 @@ static void process(const char *dir, const char *name)
 	fprintf(rep, "%d rows journaled, %d bad lines\n", nrows - failed, bad + failed);
 	fflush(rep);
 	tenure_log(&S.log, bad || failed ? LOG_WARNING : LOG_INFO,
-		   "spool: %s rows=%d bad=%d result=%s", name, nrows, bad + failed,
+		   "spool: %s rows=%d bad=%d result=%s", qname, nrows, bad + failed,
 		   bad || failed ? "failed" : "done");
 	syncd_audit("csv", "file", name, "sha256", sha, "result", bad || failed ? "failed" : "done",
 		    (const char *)NULL);

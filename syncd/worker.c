@@ -299,7 +299,7 @@ static double retry_later(const struct tenure_config *cfg, const struct tenure_e
 
 static void give_up(const struct tenure_event *ev, int dead, const char *err)
 {
-	char q[160];
+	char q[160], u[160];
 
 	if (dead) {
 		tenure_journal_mark_dead(S.journal, ev->seq, err);
@@ -311,7 +311,8 @@ static void give_up(const struct tenure_event *ev, int dead, const char *err)
 	atomic_fetch_sub(&S.m.backlog, 1);
 	tenure_log(&S.log, LOG_ERR, "event=%s user=%s result=%s reason=%s",
 		   tenure_log_quote(ev->id, q, sizeof(q)),
-		   ev->user[0] ? ev->user : ev->employee_id, dead ? "dead_letter" : "failed",
+		   tenure_log_quote(ev->user[0] ? ev->user : ev->employee_id, u, sizeof(u)),
+		   dead ? "dead_letter" : "failed",
 		   tenure_log_quote(err, q + 80, 80));
 	syncd_audit(dead ? "dead_letter" : "failed", "id", ev->id, "user", ev->user,
 		    "employee_id", ev->employee_id, "error", err, (const char *)NULL);
