@@ -66,7 +66,28 @@ wait_until 5 notedone && t_ok "replayed event recognised by tenureLastEvent" || 
 expect_eq "$(ldap_get bob tenureLastEvent | grep -c '^crash-2$')" 1 "replay did not write the entry again"
 expect_eq "$(ldap_get bob tenureDisabledAt | wc -l)" 1 "one tenureDisabledAt"
 
-# ---- the audit chain survived the kill ----
 syncd_stop && t_ok "SIGTERM: clean exit" || t_fail "SIGTERM: clean exit"
+
+# ---- sd_notify: READY=1 at start, RELOADING/READY on SIGHUP, STOPPING=1 ----
+notify=$TENURE_BUILD/tests/syncd_notify
+if [[ -x $notify ]]; then
+	"$notify" "$d/notify.sock" 30 >"$d/notify.out" &
+	npid=$!
+	wait_until 5 test -S "$d/notify.sock" || true
+	NOTIFY_SOCKET=$d/notify.sock syncd_start "$d" || t_fail "tenure-syncd starts under a notify socket"
+	wait_until 5 grep -q '^READY=1' "$d/notify.out" && t_ok "sd_notify READY=1 once listening" ||
+		t_fail "sd_notify READY=1 once listening"
+	kill -HUP "$SYNCD_PID"
+	wait_until 5 grep -q '^RELOADING=1' "$d/notify.out" && t_ok "sd_notify RELOADING=1 on SIGHUP" ||
+		t_fail "sd_notify RELOADING=1 on SIGHUP"
+	syncd_stop
+	wait "$npid" 2>/dev/null || true
+	expect_eq "$(tr '\n' ' ' <"$d/notify.out")" "READY=1 RELOADING=1 READY=1 STOPPING=1 " \
+		"notification sequence: ready, reload, ready, stopping"
+else
+	t_skip "sd_notify" "syncd_notify not built"
+fi
+
+# ---- the audit chain survived the kill ----
 expect_rc 0 "$CTL" audit verify "$d/audit.log"
 t_end
