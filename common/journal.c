@@ -442,10 +442,12 @@ int tenure_journal_mark_failed(struct tenure_journal *j, int64_t seq, const char
 		      " WHERE seq = ?2", "ti", error, seq);
 }
 
-int tenure_journal_defer(struct tenure_journal *j, int64_t seq, double next_try, const char *error)
+int tenure_journal_defer(struct tenure_journal *j, int64_t seq, double next_try, const char *error,
+			 int count_attempt)
 {
-	return update(j, "UPDATE events SET attempts = attempts + 1, next_try = ?1,"
-		      " last_error = ?2 WHERE seq = ?3", "dti", next_try, error, seq);
+	return update(j, "UPDATE events SET attempts = attempts + ?1, next_try = ?2,"
+		      " last_error = ?3 WHERE seq = ?4", "idti", (int64_t)(count_attempt != 0),
+		      next_try, error, seq);
 }
 
 int tenure_journal_save_prev(struct tenure_journal *j, int64_t seq, const char *dn,

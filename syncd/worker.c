@@ -287,13 +287,12 @@ static double retry_later(const struct tenure_config *cfg, const struct tenure_e
 	backoff = backoff == 0 ? 0.5 : dmin(backoff * 2, cap);
 	wait = jittered(backoff);
 	if (ev) {
-		tenure_journal_defer(S.journal, ev->seq, syncd_now() + wait, err);
+		tenure_journal_defer(S.journal, ev->seq, syncd_now() + wait, err, !ldap_down(rc));
 		tenure_log(&S.log, LOG_WARNING, "event=%s result=retry in=%.1fs reason=%s",
 			   tenure_log_quote(ev->id, q, sizeof(q)), wait,
 			   tenure_log_quote(err, q + 80, 80));
 		syncd_audit("retry", "id", ev->id, "error", err, (const char *)NULL);
 	}
-	(void)rc;
 	return wait;
 }
 
@@ -581,9 +580,22 @@ static double detect_schema(struct syncd_rt *rt, struct tenure_ldap *ld, unsigne
 	return 0;
 }
 
+/* Backlog and dead letters from the journal itself, so that changes made by
+ * `tenurectl events retry` (or by hand) show in /metrics. */
+static void refresh_gauges(void)
+{
+	long n = 0;
+
+	if (tenure_journal_count(S.journal, TENURE_ST_PENDING, &n) == 0)
+		atomic_store(&S.m.backlog, n);
+	if (tenure_journal_count(S.journal, TENURE_ST_DEAD, &n) == 0)
+		atomic_store(&S.m.dead, n);
+}
+
 static void *worker_main(void *arg)
 {
 	unsigned seen_gen = (unsigned)-1;
+	double last_refresh = 0;
 	struct tenure_event ev;
 	struct tenure_event *evbuf = calloc(BATCH, sizeof(*evbuf));
 	struct job *jobs = calloc(BATCH, sizeof(*jobs));
@@ -615,6 +627,10 @@ static void *worker_main(void *arg)
 			wait = apply_batch(rt, ld, jobs, rc);
 			goto next;
 		}
+		if (now - last_refresh > 5) {
+			refresh_gauges();
+			last_refresh = now;
+		}
 		if (tenure_journal_next_wakeup(S.journal, &when) == 0 && when > now)
 			wait = dmin(when - now, 1.0);
 		else
@@ -634,13 +650,8 @@ next:
 
 int worker_start(void)
 {
-	long n = 0;
-
 	atomic_store(&S.tenure_schema, -1);
-	if (tenure_journal_count(S.journal, TENURE_ST_PENDING, &n) == 0)
-		atomic_store(&S.m.backlog, n);
-	if (tenure_journal_count(S.journal, TENURE_ST_DEAD, &n) == 0)
-		atomic_store(&S.m.dead, n);
+	refresh_gauges();
 	return -pthread_create(&worker_thread, NULL, worker_main, NULL);
 }
 

@@ -108,7 +108,10 @@ int tenure_journal_next_wakeup(struct tenure_journal *j, double *when);
 int tenure_journal_mark_applied(struct tenure_journal *j, int64_t seq, const char *dn, double when);
 int tenure_journal_mark_dead(struct tenure_journal *j, int64_t seq, const char *error);
 int tenure_journal_mark_failed(struct tenure_journal *j, int64_t seq, const char *error);
-int tenure_journal_defer(struct tenure_journal *j, int64_t seq, double next_try, const char *error);
+/* Retry later; count_attempt 0 for "LDAP down" waits, which do not use up
+ * the event's attempts. */
+int tenure_journal_defer(struct tenure_journal *j, int64_t seq, double next_try, const char *error,
+			 int count_attempt);
 /* Save the entry's previous values (only the first time: an existing value
  * is kept so a retried leaver never overwrites the true originals). */
 int tenure_journal_save_prev(struct tenure_journal *j, int64_t seq, const char *dn,

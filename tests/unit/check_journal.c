@@ -87,7 +87,7 @@ START_TEST(order_per_user)
 	/* a1 first; deferring a1 must not let a2 overtake it, but bob goes */
 	ck_assert_int_eq(tenure_journal_next_due(j, now, &ev), 0);
 	ck_assert_str_eq(ev.id, "a1");
-	ck_assert_int_eq(tenure_journal_defer(j, ev.seq, now + 100, "ldap down"), 0);
+	ck_assert_int_eq(tenure_journal_defer(j, ev.seq, now + 100, "ldap down", 1), 0);
 	ck_assert_int_eq(tenure_journal_next_due(j, now, &ev), 0);
 	ck_assert_str_eq(ev.id, "b1");
 	ck_assert_int_eq(tenure_journal_mark_applied(j, ev.seq, "uid=bob", now), 0);
