@@ -685,6 +685,34 @@ int tenure_config_load_buffer(struct tenure_config *cfg, enum tenure_scope scope
 	return 0;
 }
 
+/* Open a file that root must own: a regular file, not a link when
+ * nofollow, and (when running as root) owned by root with none of the
+ * badmode bits set.  Returns the descriptor, or a negative errno with the
+ * reason in err. */
+static int open_root_file(const char *path, int nofollow, mode_t badmode, const char *why,
+			  struct stat *st, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
+	int rc;
+
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (geteuid() == 0 && (st->st_uid != 0 || (st->st_mode & badmode))) {
+		snprintf(err, errlen, "%s: refused: %s", path, why);
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
 int tenure_config_load_file(struct tenure_config *cfg, enum tenure_scope scope,
 			    const char *path, char *err, size_t errlen)
 {
@@ -693,22 +721,10 @@ int tenure_config_load_file(struct tenure_config *cfg, enum tenure_scope scope,
 	size_t len = 0;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return rc;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 022))) {
-		snprintf(err, errlen, "%s: refused: must be owned by root and writable by root only", path);
-		rc = -EPERM;
-		goto out;
-	}
+	fd = open_root_file(path, 0, 022, "must be owned by root and writable by root only",
+			    &st, err, errlen);
+	if (fd < 0)
+		return fd;
 	if (st.st_size > 1024 * 1024) {
 		snprintf(err, errlen, "%s: larger than 1 MiB", path);
 		rc = -EFBIG;
@@ -905,24 +921,11 @@ int tenure_read_secret_file(const char *path, char **out, size_t *outlen,
 		snprintf(err, errlen, "no secret file configured");
 		return -ENOENT;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return rc;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 077))) {
-		snprintf(err, errlen,
-			 "%s: refused: a secret file must be owned by root and not readable by group or others (chmod 0600)",
-			 path);
-		rc = -EPERM;
-		goto out;
-	}
+	fd = open_root_file(path, 1, 077,
+			    "a secret file must be owned by root and not readable by group or others (chmod 0600)",
+			    &st, err, errlen);
+	if (fd < 0)
+		return fd;
 	buf = malloc(SECRET_MAX + 1);
 	if (!buf) {
 		rc = -ENOMEM;
