@@ -269,13 +269,14 @@ struct tenure_ldap *syncd_ldap(struct syncd_rt *rt)
 
 /* ---- audit ---- */
 
-static void add_field(char **buf, size_t *len, FILE *f, const char *key, const char *val)
+/* ,"key":"value" with JSON escaping (jansson); invalid UTF-8 becomes "". */
+static void add_field(FILE *f, const char *key, const char *val)
 {
 	json_t *k = json_string(key), *v = json_string(val ? val : "");
 	char *ks, *vs;
 
-	(void)buf;
-	(void)len;
+	if (!v)
+		v = json_string("");
 	if (!k || !v) {
 		json_decref(k);
 		json_decref(v);
@@ -313,11 +314,11 @@ void syncd_audit(const char *action, ...)
 
 	if (!f)
 		return;
-	add_field(&buf, &len, f, "action", action);
+	add_field(f, "action", action);
 	va_start(ap, action);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		add_field(&buf, &len, f, k, v);
+		add_field(f, k, v);
 	}
 	va_end(ap);
 	fclose(f);
