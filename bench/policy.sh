@@ -105,7 +105,7 @@ module=$B/pam_tenure.so
 # shellcheck source=tests/ldap/slapd.sh
 . "$repo/tests/ldap/slapd.sh"
 export LDAPCONF=/dev/null LDAPRC=/dev/null
-slapd_start "$work/ldap" >/dev/null
+slapd_start "$work/ldap" >/dev/null || { rm -rf "$work/ldap"; slapd_start "$work/ldap" >/dev/null; }
 trap 'slapd_stop "$work/ldap" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 mkdir -p "$work/pam"
 {
