@@ -243,6 +243,11 @@ int tenure_audit_verify(const char *path, long *lines, long *bad_line, char *err
 			rc = 1;
 			break;
 		}
+		if (strcmp(prev, expect) != 0 && no == 1) {
+			snprintf(err, errlen, "line 1: prev is not 64 zeros (the start of the log was cut or edited)");
+			rc = 1;
+			break;
+		}
 		if (strcmp(prev, expect) != 0) {
 			/* The hash of line no-1 no longer matches what line no
 			 * recorded: line no-1 was edited (or this prev field). */
