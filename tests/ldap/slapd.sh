@@ -336,8 +336,11 @@ _slapd_launch() {
 	for ((i = 0; i < limit; i++)); do
 		if ! kill -0 "$pid" 2>/dev/null || _slapd_zombie "$pid"; then
 			wait "$pid" 2>/dev/null || true
+			# At -d 0 slapd exits silently (status 1) when a port is
+			# taken; a TIME-WAIT connection using it is enough.
 			if grep -q -e 'errno=98' -e 'Address already in use' \
-				<(tail -n 20 "$dir/slapd.log"); then
+				<(tail -n 20 "$dir/slapd.log") ||
+				[[ -n $(ss -Htan "( sport = :$port or sport = :${sport:-$port} )" 2>/dev/null) ]]; then
 				return 2
 			fi
 			_slapd_err "slapd exited during start-up; last lines of $dir/slapd.log:"
