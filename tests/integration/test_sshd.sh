@@ -7,8 +7,10 @@
 #   /etc/nsswitch.conf       passwd/group/shadow: files tenure
 #   /etc/pam.d/sshd          tenure's stack (auth/account/password/session)
 #   /etc                     an overlay (upper layer on a tmpfs) that adds
-#                            /etc/tenure.conf and /etc/pam.d/passwd, for
-#                            the setuid passwd(1) sshd runs on a TTY
+#                            /etc/tenure.conf and /etc/pam.d/passwd (for
+#                            the setuid passwd(1) sshd runs on a TTY), the
+#                            shipped common-* stacks and two local accounts
+#   /lib/<arch>/security     an overlay adding pam_tenure.so (part two)
 #   /etc/ld.so.cache         a private cache (ldconfig -C) that also lists a
 #                            copy of libnss_tenure.so.2 in the temp dir, so
 #                            sshd and the user's session (which get no
@@ -33,6 +35,15 @@
 #      to tenure-syncd both are refused by the account phase.  The time from
 #      the PATCH to the first refused key login is printed ("# ..."), never
 #      asserted.  A rehire (active=true) lets her in again.
+# Part two, the shipped stacks: the distribution's own /etc/pam.d/sshd
+# (@include common-*) with examples/pam.d's Debian files as common-auth,
+# -account, -session and -password (password-debian), pam_tenure.so found
+# by name (an overlay on the PAM module directory) and /etc/tenure.conf;
+# local accounts localadm/localops added to the namespace's passwd/shadow:
+#   -  LDAP users log in (password, key), locked-out bob's key is refused;
+#   -  localadm logs in through pam_unix; three wrong passwords lock localops
+#      (pam_tenure preauth/authfail around pam_unix);
+#   -  with slapd stopped, LDAP users are refused and localadm still gets in.
 # Afterwards, outside the namespace: the host's files are unchanged and no
 # server started here is left running.  Skips (exit 0) when not root, or
 # when mount namespaces, sshd, ssh or sshpass are unavailable.
@@ -63,6 +74,7 @@ inner() {
 	export LDAPCONF=/dev/null LDAPRC=/dev/null
 	t_begin sshd-inner
 	local work=$SSHD_T_WORK B=$TENURE_BUILD
+	SSHD_T_B=$B
 	SSHD_PID=""
 	# The outer part looks for processes left in this namespace.
 	readlink /proc/self/ns/mnt >"$work/mntns"
@@ -132,14 +144,32 @@ EOF
 	local etc_overlay=0
 	printf '%s\n' "auth     required $m" "account  required $m" \
 		"password required $m" "session  required $m" >"$work/pam.d/passwd"
+	# For the second part (the shipped stacks): examples/pam.d's Debian
+	# files as common-auth/-account/-session/-password, and two local
+	# accounts (localadm, localops; password <name>-Secret-1) in copies of
+	# passwd/group/shadow -- all in the namespace's /etc only.
 	mkdir -p "$work/ovl"
-	if mount -t tmpfs -o mode=0755,size=4m tenure-test "$work/ovl" &&
+	if mount -t tmpfs -o mode=0755,size=8m tenure-test "$work/ovl" &&
 		mkdir -p "$work/ovl/up/pam.d" "$work/ovl/work" &&
 		cp "$work/tenure.conf" "$work/ovl/up/tenure.conf" &&
 		cp "$work/pam.d/passwd" "$work/ovl/up/pam.d/passwd" &&
+		local_accounts "$work/ovl/up" &&
+		shipped_stacks "$work/ovl/up/pam.d" &&
 		mount -t overlay tenure-test \
 			-o "lowerdir=/etc,upperdir=$work/ovl/up,workdir=$work/ovl/work" /etc 2>"$work/overlay.err"; then
 		etc_overlay=1
+	fi
+	# pam_tenure.so where PAM looks for modules named without a path, by an
+	# overlay on the system's module directory (the shipped stacks say
+	# plain "pam_tenure.so").
+	local secdir sec_overlay=0
+	secdir=$(dirname "$(readlink -f /lib/*/security/pam_unix.so /lib/security/pam_unix.so 2>/dev/null | head -n 1)")
+	if [[ -d $secdir && $secdir != . ]] &&
+		mkdir -p "$work/ovl/sec-up" "$work/ovl/sec-work" &&
+		cp "$B/pam_tenure.so" "$work/ovl/sec-up/pam_tenure.so" &&
+		mount -t overlay tenure-test \
+			-o "lowerdir=$secdir,upperdir=$work/ovl/sec-up,workdir=$work/ovl/sec-work" "$secdir" 2>>"$work/overlay.err"; then
+		sec_overlay=1
 	fi
 	local pam_target=/etc/pam.d/sshd pam_source=$work/pam.d/sshd
 	if [[ ! -e $pam_target ]]; then
@@ -209,7 +239,9 @@ EOF
 		: >"$work/sshd.log"
 		"$SSHD_BIN" -D -e -f "$work/sshd_config" >>"$work/sshd.log" 2>&1 &
 		SSHD_PID=$!
-		wait_until 10 sshd_ready "$port" && break
+		# Listening, or gone (a taken port: retry on another).
+		wait_until 10 sshd_up_or_gone "$port"
+		sshd_ready "$port" && break
 		sshd_stop
 		grep -q 'Address already in use' "$work/sshd.log" || break
 	done
@@ -448,6 +480,20 @@ EOF
 	# alice is untouched by all this.
 	run pw_ssh alice alice-Secret-1 'echo still-ok'
 	expect_eq "$RC" 0 "alice still logs in at the end"
+
+	# ---------------------------------------------------------------------
+	# Part two: the shipped stacks.  The distribution's own /etc/pam.d/sshd
+	# (@include common-auth ...) with examples/pam.d's Debian files as the
+	# common-* files and pam_tenure.so found by name; /etc/tenure.conf is
+	# the test's.  LDAP and local accounts side by side, then LDAP down:
+	# local accounts must still get in.
+	if ((etc_overlay == 1 && sec_overlay == 1)) && [[ $pam_target == /etc/pam.d/sshd ]] &&
+		umount /etc/pam.d/sshd && grep -q '^@include common-auth' /etc/pam.d/sshd; then
+		shipped_part
+	else
+		t_skip "the shipped stacks under the distribution's pam.d/sshd" \
+			"needs overlays on /etc and the PAM module dir, and a Debian /etc/pam.d/sshd"
+	fi
 	if ((T_FAILED > 0)); then
 		echo "--- last lines of sshd's log ($work/sshd.log):" >&2
 		tail -n 40 "$work/sshd.log" | sed 's/^/  sshd.log | /' >&2
@@ -481,6 +527,88 @@ key_ssh() {
 	timeout 20 "${SSH[@]}" -o BatchMode=yes -o PreferredAuthentications=publickey \
 		-o IdentitiesOnly=yes -o IdentityFile="$SSHD_T_WORK/ssh/$user" \
 		"$user@127.0.0.1" "$@" </dev/null
+}
+
+# local_accounts DIR: DIR/passwd, group, shadow = the host's + localadm
+# (uid 4242) and localops (uid 4243), passwords <name>-Secret-1.
+local_accounts() {
+	local dir=$1 u id hash
+	cp -p /etc/passwd /etc/group /etc/shadow "$dir/" || return 1
+	for u in localadm:4242 localops:4243; do
+		id=${u#*:} u=${u%%:*}
+		hash=$(openssl passwd -6 "$u-Secret-1") || return 1
+		echo "$u:x:$id:$id:Local account $u:/nonexistent:/bin/bash" >>"$dir/passwd"
+		echo "$u:x:$id:" >>"$dir/group"
+		echo "$u:$hash:$(($(date -u +%s) / 86400)):0:99999:7:::" >>"$dir/shadow"
+	done
+}
+
+# shipped_stacks DIR: the Debian files of examples/pam.d as DIR/common-*.
+shipped_stacks() {
+	local ex=$T_REPO/examples/pam.d f
+	for f in common-auth common-account common-session; do
+		cp "$ex/$f" "$1/$f" || return 1
+	done
+	cp "$ex/password-debian" "$1/common-password" &&
+		chmod 0644 "$1"/common-*
+}
+
+shipped_part() {
+	local work=$SSHD_T_WORK out t0 ms
+	t_ok "the distribution's /etc/pam.d/sshd now includes examples/pam.d's common-* files"
+	# shellcheck disable=SC2016 # expanded by the remote shell
+	run pw_ssh alice alice-Secret-1 'id -un; id -Gn'
+	expect_eq "$RC" 0 "shipped stacks: alice (LDAP) logs in with her password"
+	expect_match 'developers' "$OUT" "shipped stacks: alice's directory groups"
+	run key_ssh carol 'echo key-ok'
+	expect_eq "$RC" 0 "shipped stacks: carol (LDAP) logs in with her key"
+	run key_ssh bob 'echo should-not-run'
+	if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+		t_ok "shipped stacks: locked-out bob's key is refused (common-account)"
+	else
+		t_fail "shipped stacks: locked-out bob's key is refused (common-account) (exit $RC)"
+	fi
+	run pw_ssh localadm localadm-Secret-1 'id -un'
+	expect_eq "$RC" 0 "shipped stacks: localadm (local, pam_unix) logs in"
+	expect_match $'(^|\n)localadm($|\n)' "$OUT" "shipped stacks: the session is localadm's"
+	# pam_unix delays a failure by about 2 s: the three wrong passwords go
+	# at once (the tally file is flock'ed, so all three must count).
+	local i pids=() rc
+	for i in 1 2 3; do
+		pw_ssh localops "localops-wrong-$i" true >"$work/localops-$i.out" 2>&1 &
+		pids+=($!)
+	done
+	for i in 1 2 3; do
+		rc=0
+		wait "${pids[i - 1]}" || rc=$?
+		if ((rc != 0)); then t_ok "localops: wrong password $i refused"; else t_fail "localops: wrong password $i refused"; fi
+	done
+	out=$("$SSHD_T_B/tenurectl" lockout show localops 2>&1)
+	expect_match 'localops +failures=3 +locked=yes' "$out" "tenurectl lockout show: local localops locked (authfail placement)"
+	run pw_ssh localops localops-Secret-1 'echo should-not-run'
+	if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+		t_ok "localops: the right password is refused while locked"
+	else
+		t_fail "localops: the right password is refused while locked (exit $RC)"
+	fi
+
+	# LDAP down: LDAP users fail, local accounts still get in.
+	slapd_stop "$SLAPD_DIR" >/dev/null 2>&1
+	t0=$(now_ms)
+	run pw_ssh alice alice-Secret-1 'echo should-not-run'
+	ms=$(($(now_ms) - t0))
+	if ((RC != 0)) && [[ $OUT != *should-not-run* ]]; then
+		t_ok "LDAP down: alice is refused"
+	else
+		t_fail "LDAP down: alice is refused (exit $RC)"
+	fi
+	echo "# LDAP down: alice's refused ssh password login took $ms ms"
+	t0=$(now_ms)
+	run pw_ssh localadm localadm-Secret-1 'id -un'
+	ms=$(($(now_ms) - t0))
+	expect_eq "$RC" 0 "LDAP down: localadm (local) still logs in with the shipped stacks"
+	expect_match $'(^|\n)localadm($|\n)' "$OUT" "LDAP down: the session is localadm's"
+	echo "# LDAP down: localadm's ssh password login took $ms ms"
 }
 
 # tty_chat LOG OLD NEW USER@HOST CMD: log in with password authentication
@@ -520,6 +648,10 @@ tty_chat() {
 
 sshd_ready() {
 	grep -q "Server listening on 127.0.0.1 port $1" "$SSHD_T_WORK/sshd.log"
+}
+
+sshd_up_or_gone() {
+	sshd_ready "$1" || ! kill -0 "$SSHD_PID" 2>/dev/null
 }
 
 carol_disabled() {
