@@ -56,13 +56,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 
 SSHD_BIN=/usr/sbin/sshd
+# The system's PAM module directory (where pam_unix.so is).
+PAM_MODDIR=$(dirname "$(readlink -f /lib/*/security/pam_unix.so /lib/security/pam_unix.so 2>/dev/null | head -n 1)")
 # Host files the test must never change (compared before and after).
-HOST_FILES=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/pam.d/passwd /etc/tenure.conf /run/sshd
-	/var/log/btmp /var/log/wtmp /var/log/lastlog)
+HOST_FILES=(/etc/nsswitch.conf /etc/pam.d/sshd /etc/pam.d/passwd /etc/tenure.conf
+	/etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-session
+	/etc/pam.d/common-password /etc/passwd /etc/group /etc/shadow
+	"$PAM_MODDIR/pam_tenure.so" /run/sshd /var/log/btmp /var/log/wtmp /var/log/lastlog)
 # Paths the namespace mounts over: on the host, whatever is (or is not)
 # mounted there must stay as it was.
 MOUNT_TARGETS=(/etc /etc/nsswitch.conf /etc/pam.d/sshd /etc/pam.d /etc/ld.so.cache
-	/var/cache/ldconfig /var/cache /run /var/log)
+	"$PAM_MODDIR" /var/cache/ldconfig /var/cache /run /var/log)
 
 # ===========================================================================
 # Inside the namespace.
@@ -162,8 +166,7 @@ EOF
 	# pam_tenure.so where PAM looks for modules named without a path, by an
 	# overlay on the system's module directory (the shipped stacks say
 	# plain "pam_tenure.so").
-	local secdir sec_overlay=0
-	secdir=$(dirname "$(readlink -f /lib/*/security/pam_unix.so /lib/security/pam_unix.so 2>/dev/null | head -n 1)")
+	local secdir=$PAM_MODDIR sec_overlay=0
 	if [[ -d $secdir && $secdir != . ]] &&
 		mkdir -p "$work/ovl/sec-up" "$work/ovl/sec-work" &&
 		cp "$B/pam_tenure.so" "$work/ovl/sec-up/pam_tenure.so" &&
@@ -756,7 +759,7 @@ else
 fi
 
 after=$(host_state)
-expect_eq "$after" "$before" "host: nsswitch.conf, pam.d/sshd, btmp/wtmp/lastlog unchanged, nothing mounted over them"
+expect_eq "$after" "$before" "host: nsswitch.conf, pam.d, passwd/group/shadow, PAM module dir, btmp/wtmp/lastlog unchanged, nothing mounted over them"
 # The private cache names the temp dir; the host's caches never do.
 n=$(cat /etc/ld.so.cache /var/cache/ldconfig/aux-cache 2>/dev/null | grep -a -c -F -- "$work" || true)
 expect_eq "$n" 0 "host: ld.so.cache and ldconfig's aux cache do not list the test's library"
