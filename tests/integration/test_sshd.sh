@@ -77,6 +77,16 @@ inner() {
 	. "$here/test_syncd.lib"
 	export LDAPCONF=/dev/null LDAPRC=/dev/null
 	t_begin sshd-inner
+	# Everything below mounts over system paths: only ever in a private
+	# mount namespace of our own, never in init's.
+	local self_ns
+	self_ns=$(readlink /proc/self/ns/mnt)
+	if [[ $self_ns == "$(readlink /proc/1/ns/mnt)" || $self_ns == "$(readlink "/proc/$PPID/ns/mnt")" ||
+		$(findmnt -n -o PROPAGATION /) != private* || -z ${SSHD_T_WORK:-} ]]; then
+		t_fail "refusing to run: --inner needs a private mount namespace (unshare -m --propagation private)"
+		t_end
+		return 1
+	fi
 	local work=$SSHD_T_WORK B=$TENURE_BUILD
 	SSHD_T_B=$B
 	SSHD_PID=""
