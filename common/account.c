@@ -414,6 +414,17 @@ int tenure_account_verdict(const struct tenure_config *cfg, const char *user, co
 		unavailable(res, rc, "cannot read /etc/passwd");
 		return rc;
 	}
+	/* A directory account read anonymously may hide exactly the markers
+	 * that disable it (shadowExpire, pwdAccountLockedTime,
+	 * tenureDisabledAt): without binddn the verdict would let a leaver
+	 * with an SSH key in.  Refuse unless the admin says the directory
+	 * shows them to anonymous readers. */
+	if (rc == 0 && !cfg->binddn && !cfg->account_anonymous) {
+		set(res, TENURE_V_UNAVAIL, "no-binddn", 0);
+		snprintf(res->detail, sizeof(res->detail),
+			 "directory accounts need binddn to read their state (or account_anonymous yes)");
+		return -EACCES;
+	}
 	rc = rc ? tenure_account_read_local(user, &info)
 		: tenure_account_read_ldap(cfg, NULL, user, &info, err, sizeof(err));
 	if (rc) {

@@ -168,6 +168,9 @@ static const struct key keys[] = {
 	K_SECRET(tally_key_file, PAM | CTL, TENURE_STATEDIR "/tally.key",
 		 "per-host secret for keyed hashes of failed guesses (created when missing)"),
 	K_BOOL(fail_closed, PAM | CTL, "yes", "refuse logins when the tally cannot be written", NULL, NULL),
+	K_BOOL(account_anonymous, PAM | CTL, "no",
+	       "let the account phase read directory accounts anonymously (only where anonymous may read shadowExpire, pwdAccountLockedTime and tenureDisabledAt)",
+	       NULL, NULL),
 	K_INT(session_timeout, PAM | CTL, 0, 86400, "0", "idle session timeout exported as TMOUT (0 = off)", "900", NULL),
 
 	/* tenure-syncd */

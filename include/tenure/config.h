@@ -129,6 +129,7 @@ struct tenure_config {
 	int deny_per_rhost;       /* 0 = off */
 	char *tally_key_file;
 	int fail_closed;
+	int account_anonymous;    /* account phase may read LDAP state anonymously */
 	int session_timeout;      /* seconds, 0 = off */
 
 	/* tenure-syncd */
