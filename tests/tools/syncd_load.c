@@ -203,6 +203,20 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* TENURE_BENCH_SAMPLES=FILE: also write every sample, sorted, one per line
+ * (milliseconds), for the charts of `make bench`. */
+static void dump_samples(const double *t, int n, double scale)
+{
+	const char *path = getenv("TENURE_BENCH_SAMPLES");
+	FILE *f;
+
+	if (!path || !*path || !(f = fopen(path, "w")))
+		return;
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%.3f\n", t[i] * scale);
+	fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	const char *secret_file = NULL;
@@ -249,6 +263,7 @@ int main(int argc, char **argv)
 		if (lat_ms[i] >= 0)
 			ok[n++] = lat_ms[i];
 	qsort(ok, (size_t)n, sizeof(*ok), cmp);
+	dump_samples(ok, n, 1);
 	printf("sent=%d acked=%d errors=%d seconds=%.2f rate=%.0f/s ack_p50_ms=%.2f ack_p99_ms=%.2f"
 	       " ack_max_ms=%.2f retries_503=%d\n", total, atomic_load(&acked), atomic_load(&errors),
 	       elapsed, atomic_load(&acked) / elapsed, n ? ok[n / 2] : 0,
