@@ -148,12 +148,11 @@ show "$B/tenurectl" lockout show bob
 
 # ---------------------------------------------------------------------------
 step "5. HR deactivates carol over SCIM; her next login is refused"
-port=$(shuf -i 30000-60000 -n 1)
 head -c 24 /dev/urandom | base64 >"$work/scim.token"
 head -c 32 /dev/urandom | base64 >"$work/webhook.secret"
 chmod 0600 "$work/scim.token" "$work/webhook.secret"
 cat >"$work/syncd.conf" <<EOF
-listen 127.0.0.1:$port
+listen 127.0.0.1:0
 uri $SLAPD_URI
 base $SLAPD_BASE
 binddn $SLAPD_SYNCD_DN
@@ -165,11 +164,15 @@ spool_dir $work/spool
 audit_log $work/audit.log
 EOF
 chmod 0644 "$work/syncd.conf"
+# Port 0: the kernel picks a free port, and the daemon logs which.
 "$B/tenure-syncd" -c "$work/syncd.conf" 2>"$work/syncd.log" &
 syncd_pid=$!
-for _ in $(seq 1 100); do
-	curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-	sleep 0.1
+port=""
+for _ in $(seq 1 200); do
+	port=$(grep -o 'listening on .* port=[0-9]*' "$work/syncd.log" 2>/dev/null | grep -o '[0-9]*$' | tail -1 || true)
+	[[ -n $port ]] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+	kill -0 "$syncd_pid" 2>/dev/null || { echo "demo: tenure-syncd did not start:" >&2; cat "$work/syncd.log" >&2; exit 1; }
+	sleep 0.05
 done
 token=$(cat "$work/scim.token")
 echo "    tenure-syncd listens on http://127.0.0.1:$port (log: $work/syncd.log)"

@@ -10,12 +10,14 @@
 #           sqlite3 wamerican (word list) john-data (common passwords)
 #           procps psmisc iproute2
 #   demo:   locales (the zh_CN.UTF-8 step)
+#   sshd end-to-end test: openssh-server openssh-client sshpass
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpam0g-dev libpam-modules libldap-dev
 libargon2-dev libssl-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libsystemd-dev gettext check libsubunit-dev slapd ldap-utils pamtester curl
-openssl sqlite3 wamerican john-data procps psmisc iproute2 locales"
+openssl sqlite3 wamerican john-data procps psmisc iproute2 locales
+openssh-server openssh-client sshpass"
 
 missing=""
 for p in $PKGS; do
@@ -32,9 +34,26 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "tenure: installing missing packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
-# slapd's maintainer scripts must not configure or start a system server.
+# slapd's maintainer scripts must not configure a system server, and no
+# package may start a service (slapd, sshd): tests start their own.
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections 2>/dev/null || true
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# tenure scripts/deps.sh: no service starts while packages install\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	own_policy=1
+fi
+cleanup() { [ "$own_policy" = 0 ] || rm -f "$policy"; }
+trap cleanup EXIT INT TERM
 if ! apt-get install -y -q --no-install-recommends $missing; then
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends $missing
 fi
+# An sshd installed only for the tests is not left enabled at boot.
+case " $missing " in
+*" openssh-server "*)
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true
+	fi ;;
+esac

@@ -76,7 +76,6 @@ expect_rc 0 ldapmodify -n -f "$ex/ldap/indexes.ldif"
 expect_rc 0 grep -q "tenureAccount" "$ex/ldap/tenure.schema"
 
 # --- HR samples against a real tenure-syncd
-port=$(shuf -i 30000-60000 -n 1)
 printf 'example-token-1\n' >"$d/scim.token"
 printf 'example-webhook-secret\nwhsec_%s\n' "$(printf 'standard-webhooks-key' | base64)" >"$d/webhook.secrets"
 printf 'whsec_%s\n' "$(printf 'standard-webhooks-key' | base64)" >"$d/whsec"
@@ -84,7 +83,7 @@ printf 'example-webhook-secret\n' >"$d/plain.secret"
 chmod 0600 "$d"/scim.token "$d"/webhook.secrets "$d"/whsec "$d"/plain.secret
 mkdir -p "$d/spool"
 cat >"$d/hr-syncd.conf" <<EOC
-listen 127.0.0.1:$port
+listen 127.0.0.1:0
 uri $SLAPD_URI
 base $SLAPD_BASE
 base_passwd ou=people,$SLAPD_BASE
@@ -101,7 +100,12 @@ chmod 0644 "$d/hr-syncd.conf"
 "$TENURE_BUILD/tenure-syncd" -c "$d/hr-syncd.conf" 2>"$d/syncd.log" &
 syncd=$!
 trap 'kill $syncd 2>/dev/null; wait $syncd 2>/dev/null; slapd_cleanup' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+port=""
+for _ in $(seq 1 200); do
+	port=$(grep -o 'listening on .* port=[0-9]*' "$d/syncd.log" 2>/dev/null | grep -o '[0-9]*$' | tail -1 || true)
+	[[ -n $port ]] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+	sleep 0.05
+done
 export SYNCD=http://127.0.0.1:$port
 
 expect_rc 0 timeout 20 sh "$ex/hr/webhook-tenure.sh" "$d/plain.secret" bob
