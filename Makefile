@@ -178,6 +178,8 @@ install: all
 	if [ -f examples/tenure.conf ] && [ ! -e $(DESTDIR)$(SYSCONFDIR)/tenure.conf ]; then \
 		install -m 0644 examples/tenure.conf $(DESTDIR)$(SYSCONFDIR)/tenure.conf; fi
 	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/tenure
+	install -d $(DESTDIR)$(DATADIR)/pam-configs
+	install -m 0644 examples/pam-configs/tenure $(DESTDIR)$(DATADIR)/pam-configs/tenure
 	install -d $(DESTDIR)$(SYSCONFDIR)/profile.d
 	install -m 0644 examples/profile.d/tenure-tmout.sh $(DESTDIR)$(SYSCONFDIR)/profile.d/tenure-tmout.sh
 	install -m 0644 examples/ldap/acl.conf examples/ldap/ppolicy-default.ldif examples/ldap/indexes.ldif \

@@ -47,6 +47,11 @@ ma=$(gcc -print-multiarch)
 [[ -e $B/libnss_tenure.so.2 ]] && { [[ -f $stage/lib/$ma/libnss_tenure.so.2 ]] && t_ok "NSS module beside libc's in /lib/$ma" || t_fail "NSS module not in /lib/$ma"; }
 [[ -e $B/tenurectl ]] && { [[ -x $stage/usr/sbin/tenurectl ]] && t_ok "tenurectl in /usr/sbin" || t_fail "tenurectl not in /usr/sbin"; }
 [[ -f $stage/usr/share/tenure/ldap/tenure.schema ]] && t_ok "schema in /usr/share/tenure/ldap" || t_fail "schema not installed"
+[[ -f $stage/usr/share/pam-configs/tenure ]] && t_ok "pam-auth-update profile in /usr/share/pam-configs" || t_fail "pam-configs/tenure not installed"
+[[ -f $stage/etc/profile.d/tenure-tmout.sh ]] && t_ok "TMOUT snippet in /etc/profile.d" || t_fail "profile.d snippet not installed"
+[[ -f $stage/usr/share/locale/zh_CN/LC_MESSAGES/tenure.mo ]] && t_ok "zh_CN catalogue installed" || t_fail "zh_CN catalogue not installed"
+ls "$stage"/usr/share/man/man5/tenure.conf.5 "$stage"/usr/share/man/man8/pam_tenure.8 "$stage"/usr/share/man/man8/tenurectl.8 >/dev/null 2>&1 &&
+	t_ok "man pages installed" || t_fail "man pages not installed"
 [[ -d $stage/var/lib/tenure ]] && [[ $(stat -c %a "$stage/var/lib/tenure") == 700 ]] && t_ok "state dir /var/lib/tenure is 0700" || t_fail "state dir missing or not 0700"
 
 # RHEL layout through the variables.
