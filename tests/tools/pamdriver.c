@@ -25,7 +25,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dlfcn.h>
 #include <locale.h>
+#include <stdarg.h>
+#include <syslog.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +43,69 @@ struct answers {
 	int next;       /* index of the next unused answer */
 	int quiet;      /* -q: hide PROMPT lines */
 };
+
+/* ---- syslog capture ----
+ * With PAMDRIVER_LOG=FILE, every syslog() message of the process (the
+ * module's pam_syslog lines included: libpam calls syslog) is appended to
+ * FILE as "<priority> message" instead of going to the system log, so tests
+ * can read the module's audit lines on a machine without a syslog daemon. */
+
+static void capture(int pri, const char *fmt, va_list ap)
+{
+	const char *path = getenv("PAMDRIVER_LOG");
+	FILE *f;
+
+	if (!path || !*path) {
+		void (*real)(int, const char *, va_list) =
+			(void (*)(int, const char *, va_list))dlsym(RTLD_NEXT, "vsyslog");
+		if (real)
+			real(pri, fmt, ap);
+		return;
+	}
+	f = fopen(path, "ae");
+	if (!f)
+		return;
+	fprintf(f, "<%d> ", pri);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
+#define EXPORT __attribute__((visibility("default")))
+EXPORT void syslog(int pri, const char *fmt, ...);
+EXPORT void vsyslog(int pri, const char *fmt, va_list ap);
+EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...);
+EXPORT void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap);
+
+EXPORT void syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+EXPORT void vsyslog(int pri, const char *fmt, va_list ap)
+{
+	capture(pri, fmt, ap);
+}
+
+EXPORT void __syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)flag;
+	va_start(ap, fmt);
+	capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+EXPORT void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
+{
+	(void)flag;
+	capture(pri, fmt, ap);
+}
 
 static const struct {
 	int code;
