@@ -77,7 +77,7 @@ names() { # names FROM COUNT
 inproc() {
 	local tag=$1 svc=$2 line
 	shift 2
-	line=$(NSS_SERVICE=$svc "$STRESS" bench "$N" "$@")
+	line=$(TENURE_BENCH_SAMPLES=$(bench_samples "nss-$tag") NSS_SERVICE=$svc "$STRESS" bench "$N" "$@")
 	R "$tag" ps "$(sed -n 's/.*per_s=\([0-9.]*\).*/\1/p' <<<"$line")"
 	R "$tag" p50 "$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$line")"
 	R "$tag" p99 "$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' <<<"$line")"
@@ -125,7 +125,7 @@ inner_tenure() {
 	R files proc_ms "$(proc_mean files getent -s files passwd)"
 	R floor x 0
 	local line
-	line=$("$FLOOR" "$SLAPD_URI" "$SLAPD_BASE" "$N")
+	line=$(TENURE_BENCH_SAMPLES=$(bench_samples nss-floor.first) "$FLOOR" "$SLAPD_URI" "$SLAPD_BASE" "$N")
 	R floor.first ps "$(sed -n 's/.*per_s=\([0-9.]*\).*/\1/p' <<<"$line")"
 	R floor.first p50 "$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$line")"
 	R floor.first p99 "$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' <<<"$line")"
@@ -223,6 +223,7 @@ inner_nscd() {
 	R nscd conns "$(conns none)"
 }
 
+. "$(dirname "$0")/lib.sh"
 if [[ ${1:-} == --inner ]]; then
 	"inner_$2"
 	exit 0
@@ -231,6 +232,7 @@ fi
 # ---- outer: slapd, configs, the runs, the table ----
 
 . "$repo/tests/ldap/slapd.sh"
+bench_init nss
 for f in "$STRESS" "$FLOOR" "$B/libnss_tenure.so.2"; do
 	[[ -e $f ]] || { echo "bench/nss.sh: $f missing: make bench-nss" >&2; exit 1; }
 done
@@ -240,7 +242,7 @@ trap 'slapd_cleanup; rm -rf "$WORK"' EXIT
 export WORK B STRESS FLOOR N NPROC
 
 echo "bench/nss.sh: loading 10,000 users, 1,000 groups ..." >&2
-slapd_start "$WORK/ldap" --gen-users 10000 --gen-groups 1000 --big-group 10000 \
+bench_slapd "$WORK/ldap" --gen-users 10000 --gen-groups 1000 --big-group 10000 \
 	--many-groups-user 200 >/dev/null || exit 1
 for c in tenure tenure-nocache; do
 	printf '%s\n' "uri $SLAPD_URI" "base $SLAPD_BASE" >"$WORK/$c.conf"
@@ -311,4 +313,6 @@ printf 'tenure, cache off: getpwnam_r %s/s p50 %s us p99 %s us; getent %s ms\n' 
 echo "nscd: tenure behind glibc's nscd (first = nscd asks tenure; repeated = nscd's cache)."
 echo "sss.cold/sss.warm: names sssd has not / has already cached; sss: the full set after that."
 grep '^S ' "$results" | sed 's/^S /skipped: /' || true
+awk '$1 == "R" { print $2 "\t" $3 "\t" $4 } $1 == "S" { $1 = ""; print "skipped\t" $2 "\t" substr($0, 2) }' \
+	"$results" >>"$BENCH_TSV"
 exit 0

@@ -35,8 +35,10 @@ export LDAPCONF=/dev/null LDAPRC=/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/tenure-bench-pam.XXXXXX")
 # shellcheck source=tests/ldap/slapd.sh
 . "$repo/tests/ldap/slapd.sh"
+. "$here/lib.sh"
+bench_init pam_auth
 trap 'slapd_cleanup; rm -rf -- "$work"' EXIT
-slapd_start "$work/ldap" >/dev/null
+bench_slapd "$work/ldap" >/dev/null
 nsspw=$(cat "$SLAPD_NSS_PW_FILE")
 mkdir -p "$work/pam" "$work/tally"
 
@@ -124,8 +126,10 @@ mkdir -p /run/nslcd
 [[ -d /var/log/sssd ]] && mkdir -p "$work/sslog" && mount --bind "$work/sslog" /var/log/sssd
 pids=()
 run() {
-	"$bench" -D "$work/pam" -s "$1" -u alice -p alice-Secret-1 -n "$rounds" -w 50
-	"$bench" -D "$work/pam" -s "$1" -u alice -p alice-Secret-1 -n "$rounds" -w 50 -H
+	TENURE_BENCH_SAMPLES=${BENCH_OUT:+$BENCH_OUT/pam_auth-$1.samples} \
+		"$bench" -D "$work/pam" -s "$1" -u alice -p alice-Secret-1 -n "$rounds" -w 50
+	TENURE_BENCH_SAMPLES=${BENCH_OUT:+$BENCH_OUT/pam_auth-$1.held.samples} \
+		"$bench" -D "$work/pam" -s "$1" -u alice -p alice-Secret-1 -n "$rounds" -w 50 -H
 }
 run tenure
 if [[ $have_ldap == 1 ]]; then
@@ -150,4 +154,12 @@ EOF
 
 echo "auth round trips against slapd $SLAPD_URI, $rounds rounds each (user alice)"
 unshare -m --propagation private bash "$work/inside.sh" "$work" "$rounds" "$bench" \
-	"$have_ldap" "$have_sss" "$nslcd" "$sssd"
+	"$have_ldap" "$have_sss" "$nslcd" "$sssd" | tee "$work/out"
+# Results for bench/report.sh: "SERVICE[ (one handle)] n=.. ok=.. p50_us=.." lines.
+while read -r sys rest; do
+	case $rest in "(one handle) "*) sys=$sys.held rest=${rest#"(one handle) "} ;; esac
+	case $rest in
+	n=*) bench_kv "$sys" "$rest" ;;
+	skipped:*) bench_put skipped "$sys" "${rest#skipped: }" ;;
+	esac
+done <"$work/out"

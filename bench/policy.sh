@@ -30,6 +30,8 @@ list=/usr/share/john/password.lst
 dict=/usr/share/dict/american-english
 work=$(mktemp -d "${TMPDIR:-/tmp}/tenure-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+. "$repo/bench/lib.sh"
+bench_init policy
 
 for f in "$ctl" "$words" "$filter" "$list" "$dict"; do
 	[[ -r $f ]] || { echo "bench/policy.sh: missing $f (make; scripts/deps.sh)" >&2; exit 2; }
@@ -76,8 +78,8 @@ np=$(wc -l <"$work/passphrases")
 printf '%-28s %22s %22s\n' judge "disguised common ($nd)" "4-word passphrases ($np)"
 for j in tenure pwquality passwdqc; do
 	case $j in
-	pwquality) command -v pwscore >/dev/null || { printf '%-28s skipped (apt-get install libpwquality-tools)\n' "$j"; continue; } ;;
-	passwdqc) command -v pwqcheck >/dev/null || { printf '%-28s skipped (apt-get install passwdqc)\n' "$j"; continue; } ;;
+	pwquality) command -v pwscore >/dev/null || { printf '%-28s skipped (apt-get install libpwquality-tools)\n' "$j"; bench_put skipped "$j" "not installed"; continue; } ;;
+	passwdqc) command -v pwqcheck >/dev/null || { printf '%-28s skipped (apt-get install passwdqc)\n' "$j"; bench_put skipped "$j" "not installed"; continue; } ;;
 	esac
 	d=$("judge_$j" "$work/disguised")
 	p=$("judge_$j" "$work/passphrases")
@@ -86,17 +88,23 @@ for j in tenure pwquality passwdqc; do
 	[[ $j == pwquality ]] && label="pwquality (pwscore, defaults)"
 	[[ $j == passwdqc ]] && label="passwdqc (pwqcheck, defaults)"
 	printf '%-28s %14s %5d/%-5d %11s %4d/%-4d\n' "$label" "$(pct "$d" "$nd")" "$d" "$nd" "$(pct "$p" "$np")" "$p" "$np"
+	bench_kv "$j" "disguised_refused=$d disguised_n=$nd passphrase_refused=$p passphrase_n=$np"
 done
 echo "samples of the disguised list: $(shuf -n 4 --random-source=<(seeded) "$work/disguised" | tr '\n' ' ')"
 echo "samples of the passphrases:    $(head -n 3 "$work/passphrases" | tr '\n' ' ')"
 t0=$(date +%s.%N)
 "$ctl" -c "$work/classic.conf" policy check --batch <"$work/disguised" >/dev/null || true
 t1=$(date +%s.%N)
-awk -v a="$t0" -v b="$t1" -v n="$nd" 'BEGIN { printf "tenure policy check: %.2f ms per candidate (batch, dictionary loaded once)\n", 1000 * (b - a) / n }'
+awk -v a="$t0" -v b="$t1" -v n="$nd" 'BEGIN { printf "tenure policy check: %.2f ms per candidate (batch, dictionary loaded once)\n", 1000 * (b - a) / n }' |
+	tee "$work/check_ms"
+bench_put tenure check_ms "$(awk '{ print $4 }' "$work/check_ms")"
 
 echo
 echo "== breached-filter lookup"
-"$B/bench/policy_filter" 1000000
+"$B/bench/policy_filter" 1000000 | tee "$work/filter"
+bench_put filter listed_us "$(awk '/^lookup \(listed\)/ { print $3 }' "$work/filter")"
+bench_put filter absent_us "$(awk '/^lookup \(absent\)/ { print $3 }' "$work/filter")"
+bench_put filter bytes_per_key "$(sed -n 's/.*(\([0-9.]*\) bytes\/key).*/\1/p' "$work/filter")"
 
 echo
 echo "== full password change through PAM, remember 24 (slapd on loopback)"
@@ -105,7 +113,7 @@ module=$B/pam_tenure.so
 # shellcheck source=tests/ldap/slapd.sh
 . "$repo/tests/ldap/slapd.sh"
 export LDAPCONF=/dev/null LDAPRC=/dev/null
-slapd_start "$work/ldap" >/dev/null || { rm -rf "$work/ldap"; slapd_start "$work/ldap" >/dev/null; }
+bench_slapd "$work/ldap" >/dev/null || { rm -rf "$work/ldap"; slapd_start "$work/ldap" >/dev/null; }
 trap 'slapd_stop "$work/ldap" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 mkdir -p "$work/pam"
 {
@@ -131,6 +139,7 @@ for i in $(seq 1 24); do
 		{ cat "$work/out"; exit 1; }
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
+	echo "$ms" >>"$work/change_ms"
 	((ms > max)) && max=$ms
 	old=$new
 done
@@ -139,4 +148,6 @@ hist=$(ldapsearch -x -LLL -o ldif-wrap=no -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -
 echo "24 changes; history on the entry: $hist values (argon2id m=19456 KiB t=2 p=1)"
 echo "slowest change (bind, policy, 24 history verifications on 2 threads, write, history): ${max} ms"
 echo "last change: ${ms} ms (target: under 1000 ms)"
-slapd_stop "$work/ldap" >/dev/null
+bench_kv change "history=$hist max_ms=$max last_ms=$ms"
+s=$(bench_samples policy-change) && [[ -n $s ]] && cp "$work/change_ms" "$s"
+[[ -n ${BENCH_SLAPD_ENV:-} ]] || slapd_stop "$work/ldap" >/dev/null

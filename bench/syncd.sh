@@ -17,6 +17,8 @@ repo=$(cd "$here/.." && pwd)
 . "$repo/tests/lib.sh"
 . "$repo/tests/ldap/slapd.sh"
 . "$repo/tests/integration/test_syncd.lib"
+. "$here/lib.sh"
+bench_init syncd
 export LDAPCONF=/dev/null LDAPRC=/dev/null
 
 N=${1:-10000}
@@ -28,7 +30,11 @@ done
 
 d=$(tmpdir_new)
 echo "# slapd with $N generated users..."
-syncd_slapd_start "$d/ldap" --gen-users "$N"
+if [[ -n ${BENCH_SLAPD_ENV:-} ]]; then
+	bench_slapd "$d/ldap"
+else
+	syncd_slapd_start "$d/ldap" --gen-users "$N"
+fi
 syncd_config "$d" "max_connections 256
 per_ip_connections 128
 http_threads 4
@@ -49,7 +55,7 @@ rss_now() { sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$SYNCD_PID/status"; }
 
 echo "# burst: $N leaver events from $SENDERS senders"
 t0=$(now_ms)
-burst=$("$LOAD" -p "$SYNCD_PORT" -s "$d/one-secret" -n "$N" -c "$SENDERS" -i burst)
+burst=$(TENURE_BENCH_SAMPLES=$(bench_samples syncd-burst.ack) "$LOAD" -p "$SYNCD_PORT" -s "$d/one-secret" -n "$N" -c "$SENDERS" -i burst)
 t_ack=$(now_ms)
 for ((i = 0; i < 1200; i++)); do
 	[[ $(count_applied burst) -ge $N ]] && break
@@ -61,7 +67,7 @@ echo "burst: all $(count_applied burst)/$N applied $(((t_applied - t0)))ms after
 	"(acks done at $((t_ack - t0))ms); p99 receipt-to-applied $(p99_apply burst)s; RSS now $(rss_now)"
 
 echo "# paced: 1000 events at 100 events/s"
-paced=$("$LOAD" -p "$SYNCD_PORT" -s "$d/one-secret" -n 1000 -c 10 -r 100 -i paced)
+paced=$(TENURE_BENCH_SAMPLES=$(bench_samples syncd-paced.ack) "$LOAD" -p "$SYNCD_PORT" -s "$d/one-secret" -n 1000 -c 10 -r 100 -i paced)
 for ((i = 0; i < 100; i++)); do
 	[[ $(count_applied paced) -ge 1000 ]] && break
 	sleep 0.1
@@ -69,5 +75,14 @@ done
 echo "paced: $paced"
 echo "paced: $(count_applied paced)/1000 applied; p99 receipt-to-applied $(p99_apply paced)s"
 echo "daemon peak RSS (VmHWM): $(rss_peak)"
+bench_kv burst "$burst"
+bench_kv burst "applied=$(count_applied burst) all_applied_ms=$((t_applied - t0)) acks_done_ms=$((t_ack - t0)) apply_p99_s=$(p99_apply burst)"
+bench_kv paced "$paced"
+bench_kv paced "applied=$(count_applied paced) apply_p99_s=$(p99_apply paced)"
+bench_put tenure-syncd rss_peak_kb "$(rss_peak | awk '{ print $1 }')"
+for run in burst paced; do
+	sqlite3 "$d/journal.db" "SELECT printf('%.3f', (applied - received) * 1000) FROM events
+		WHERE state = 1 AND id LIKE '$run-%' ORDER BY applied - received;" >"$(bench_samples "syncd-$run.apply")"
+done
 curl -s "$SYNCD_URL/metrics" | grep -E '^tenure_syncd_(events_(applied|received)_total\{source="webhook"|rejected|journal_backlog|apply_seconds_count)'
 syncd_stop

@@ -4,6 +4,5 @@
 PAM_AUTH_ROUNDS ?= 2000
 
 .PHONY: bench-pam-auth
-bench: bench-pam-auth
 bench-pam-auth: all $(B)/tests/pam_login_bench $(B)/tests/pamdriver
 	TENURE_BUILD=$(B) bash bench/pam_auth.sh $(PAM_AUTH_ROUNDS)

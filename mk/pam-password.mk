@@ -81,6 +81,5 @@ $(B)/bench/policy_filter: bench/policy_filter.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -lcrypto
 
-bench: bench-policy
 bench-policy: tests $(B)/bench/policy_filter
 	TENURE_BUILD=$(B) bash bench/policy.sh
