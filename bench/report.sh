@@ -131,6 +131,35 @@ w "/usr, /etc and /var inside a private mount namespace; /etc/nsswitch.conf and 
 w "before and after the run and were unchanged (the run fails otherwise)."
 [[ -n $GNUPLOT ]] || w "" "gnuplot is not installed: no charts."
 
+# -- summary: one line per comparison, details below
+sum_row() { # LABEL UNIT BETTER TENURE PEER=VALUE...
+	local line="| $1 | $2 | $3 | $4 |" t=$4 kv i
+	shift 4
+	for ((i = $#; i < 3; i++)); do set -- "$@" ""; done
+	for kv in "$@"; do
+		if [[ -z $kv ]]; then line+=" |"
+		elif [[ ${kv#*=} == - ]]; then line+=" ${kv%%=*}: - |"; else line+=" ${kv%%=*}: ${kv#*=}$(ratio "$t" "${kv#*=}") |"; fi
+	done
+	w "$line"
+}
+refused() { pct "$(val policy "$1" "${2}_refused")" "$(val policy "$1" "${2}_n")"; }
+w "" "## Summary" ""
+w "| measure | unit | better | tenure | peer | peer | peer |" "|---|---|---|---:|---:|---:|---:|"
+sum_row "NSS getpwnam_r, first lookup, p50" µs lower "$(val nss tenure.first p50)" \
+	"nslcd=$(val nss nslcd.first p50)" "sssd cold=$(val nss sss.cold.first p50)" "nscd=$(val nss nscd.first p50)"
+sum_row "NSS getpwnam_r, repeated name, p50" µs lower "$(val nss tenure.repeat p50)" \
+	"nslcd=$(val nss nslcd.repeat p50)" "sssd warm=$(val nss sss.warm.first p50)" "nscd=$(val nss nscd.repeat p50)"
+sum_row "NSS getent passwd NAME (new process)" ms lower "$(val nss tenure proc_ms)" \
+	"nslcd=$(val nss nslcd proc_ms)" "sssd warm=$(val nss sss.warm proc_ms)" "nscd=$(val nss nscd proc_ms)"
+sum_row "PAM auth round trip, p50" µs lower "$(val pam_auth tenure p50_us)" \
+	"pam_ldap=$(val pam_auth pam_ldap p50_us)" "pam_sss=$(val pam_auth pam_sss p50_us)"
+sum_row "PAM auth round trip, p99" µs lower "$(val pam_auth tenure p99_us)" \
+	"pam_ldap=$(val pam_auth pam_ldap p99_us)" "pam_sss=$(val pam_auth pam_sss p99_us)"
+w "| disguised common passwords refused | % | higher | $(refused tenure disguised) | pwquality: $(refused pwquality disguised) | passwdqc: $(refused passwdqc disguised) | |"
+w "| 4-word passphrases refused | % | lower | $(refused tenure passphrase) | pwquality: $(refused pwquality passphrase) | passwdqc: $(refused passwdqc passphrase) | |"
+w "| tenure-syncd, 10,000 leavers from 50 senders | 1/s | higher | $(num "$(val syncd burst rate)") | (no peer) | | |"
+w "| tenure-syncd, ack p99 in that burst | ms | lower | $(val syncd burst ack_p99_ms) | (no peer) | | |"
+
 # -- NSS
 w "" "## 1. NSS: libnss_tenure.so.2 vs nslcd, sssd, nscd and a bare libldap loop" ""
 w "10,000 users, 1,000 groups; in-process getpwnam_r through glibc (tests/tools/nss_stress bench);"

@@ -5,8 +5,9 @@
 #   make bench                (or: TENURE_BUILD=build bash bench/run-all.sh)
 #
 # 1. Guard: a checksum of /etc/nsswitch.conf and /etc/pam.d (contents, modes,
-#    owners, links, times) before anything else; the same at the end, and
-#    the run fails loudly if they differ.
+#    owners, links, times; also the peers' /etc/nslcd.conf, /etc/nscd.conf
+#    and /etc/sssd) before anything else; the same at the end, and the run
+#    fails loudly (exit 3) if they differ.
 # 2. Tools: gnuplot-nox is installed with apt-get if gnuplot is missing (it
 #    only draws the charts).  The peers are NOT installed: their packages
 #    (sssd-common, sssd-ldap, libnss-sss, libpam-sss, nslcd, libnss-ldapd,
@@ -71,6 +72,7 @@ peer_users() {
 inner() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/tenure-bench-all.XXXXXX")
 	chmod 755 "$T"
+	trap 'slapd_cleanup 2>/dev/null; umount -l /var /etc /usr 2>/dev/null; rm -rf "$T"' EXIT
 	mount --make-rprivate / || { say "cannot make mounts private"; return 1; }
 	if [[ -d $PEERS/root ]]; then
 		overlay /usr && overlay /etc && overlay /var ||
@@ -102,6 +104,7 @@ inner() {
 		((rc == 0)) || say "$p FAILED (exit $rc): $(tail -n 3 "$OUT/$p.log" | tr '\n' ' ')"
 	done
 	slapd_cleanup
+	umount -l /var /etc /usr 2>/dev/null
 	rm -rf "$T" 2>/dev/null
 	return 0
 }
@@ -119,13 +122,19 @@ for f in "$B/pam_tenure.so" "$B/libnss_tenure.so.2" "$B/tenure-syncd" "$B/tests/
 	[[ -e $f ]] || { say "$f missing (make bench builds it)"; exit 1; }
 done
 
-# The system files no benchmark may change.
+# The system files no benchmark may change (those the peers' packages would
+# edit or own; a missing one must stay missing).
+GUARDED=(etc/nsswitch.conf etc/pam.d etc/nslcd.conf etc/nscd.conf etc/sssd)
 guard() {
-	tar -C / --sort=name --numeric-owner -cf - etc/nsswitch.conf etc/pam.d 2>/dev/null | sha256sum
+	tar -C / --sort=name --numeric-owner -cf - "${GUARDED[@]}" 2>/dev/null | sha256sum
 }
 guard_list() {
-	find /etc/nsswitch.conf /etc/pam.d -printf '%p %m %U:%G %y %l\n' | LC_ALL=C sort
-	find /etc/nsswitch.conf /etc/pam.d -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+	local p
+	for p in "${GUARDED[@]}"; do
+		[[ -e /$p ]] || { echo "/$p absent"; continue; }
+		find "/$p" -printf '%p %m %U:%G %y %l\n' | LC_ALL=C sort
+		find "/$p" -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
+	done
 }
 mkdir -p "$OUT"
 rm -f "$OUT"/*.tsv "$OUT"/*.samples "$OUT"/*.log "$OUT"/*.png "$OUT"/*.dat "$OUT"/*.gp "$OUT"/report.md
@@ -183,14 +192,14 @@ guard_list >"$OUT/etc-guard.after"
 if [[ $before != "$after" ]]; then
 	{
 		echo "bench: !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-		echo "bench: /etc/nsswitch.conf or /etc/pam.d CHANGED during the benchmark run:"
+		echo "bench: /etc/nsswitch.conf, /etc/pam.d or a peer's config CHANGED during the benchmark run:"
 		diff "$OUT/etc-guard.before" "$OUT/etc-guard.after" | sed 's/^/bench:   /'
-		echo "bench: restore them from $OUT/etc-guard.before's checksums and find the cause"
+		echo "bench: compare with $OUT/etc-guard.before, restore them and find the cause"
 		echo "bench: !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
 	} >&2
 	exit 3
 fi
-say "/etc/nsswitch.conf and /etc/pam.d unchanged (checksum before and after)"
+say "unchanged (checksum before and after): ${GUARDED[*]/#//}"
 
 bash "$here/report.sh" "$OUT" || { say "report failed"; exit 1; }
 say "report: $OUT/report.md"
