@@ -267,6 +267,34 @@ w "| the same: last (24 history entries checked) | $(val policy change last_ms) 
 w "| history values on the entry after 24 changes | $(val policy change history) |"
 w ""
 skipped policy >&3
+if [[ -n $GNUPLOT && $(val policy tenure disguised_n) != - ]]; then
+	for j in tenure pwquality passwdqc; do
+		[[ $(val policy "$j" disguised_n) == - ]] && continue
+		awk -v j="$j" -v a="$(val policy "$j" disguised_refused)" -v an="$(val policy "$j" disguised_n)" \
+			-v b="$(val policy "$j" passphrase_refused)" -v bn="$(val policy "$j" passphrase_n)" \
+			'BEGIN { printf "%s %.1f %.1f\n", j, 100 * a / an, 100 * b / bn }'
+	done >"$OUT/policy-refusal.dat"
+	cat >"$OUT/policy-refusal.gp" <<-EOF
+		set terminal pngcairo size 960,420 noenhanced font 'DejaVu Sans,11'
+		set output '$OUT/policy-refusal.png'
+		set title 'Refused: disguised common passwords (should be all) and 4-word passphrases (should be none)'
+		set ylabel '% refused'
+		set yrange [0:110]
+		set ytics 0,20,100
+		set grid ytics lc rgb '#dddddd'
+		set style data histograms
+		set style histogram clustered gap 1
+		set style fill solid 0.8 border -1
+		set boxwidth 1
+		set key below horizontal
+		plot '$OUT/policy-refusal.dat' using 2:xtic(1) lc rgb '$C_TENURE' title 'disguised common passwords', \
+		     '' using 3 lc rgb '$C_SSS' title '4-word passphrases', \
+		     '' using (\$0 - 0.17):(\$2 + 4):(sprintf('%.1f %%', \$2)) with labels notitle, \
+		     '' using (\$0 + 0.17):(\$3 + 4):(sprintf('%.1f %%', \$3)) with labels notitle
+	EOF
+	"$GNUPLOT" "$OUT/policy-refusal.gp" 2>>"$OUT/gnuplot.log" &&
+		w "![Refusal quality](policy-refusal.png)" ""
+fi
 if [[ -n $GNUPLOT ]] && has_samples policy-change; then
 	awk '{ print NR, $1 }' "$OUT/policy-change.samples" >"$OUT/policy-change.dat"
 	cat >"$OUT/policy-change.gp" <<-EOF
@@ -290,8 +318,8 @@ fi
 # -- syncd
 w "" "## 4. tenure-syncd: leaver events under load" ""
 w "Signed leaver webhooks (tests/tools/syncd_load) over keep-alive HTTP/1.1 on loopback; an acknowledgement"
-w "comes after the SQLite commit of the journal; applied = the account disabled in LDAP.  Burst: one event"
-w "per generated user from $(val syncd burst sent | sed 's/-/?/') events, as fast as the senders go; paced: 1,000 events at 100/s."
+w "comes after the SQLite commit of the journal; applied = the account disabled in LDAP.  Burst: $(val syncd burst sent)"
+w "events, one per generated user, from 50 senders as fast as they go; paced: 1,000 events at 100/s from 10 senders."
 w "No peer: there is no comparable open-source daemon, so only absolute figures."
 w ""
 w "| measure | unit | burst | paced |" "|---|---|---:|---:|"

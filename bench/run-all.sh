@@ -201,7 +201,7 @@ if [[ $before != "$after" ]]; then
 fi
 say "unchanged (checksum before and after): ${GUARDED[*]/#//}"
 
-bash "$here/report.sh" "$OUT" || { say "report failed"; exit 1; }
+bash "$here/report.sh" "$OUT" >/dev/null || { say "report failed"; exit 1; }
 say "report: $OUT/report.md"
 fail=0
 while IFS=$'\t' read -r p rc _; do
