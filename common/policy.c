@@ -438,6 +438,8 @@ static int is_year(const uint32_t *p)
 	return (p[0] == '1' && p[1] == '9') || (p[0] == '2' && p[1] == '0');
 }
 
+#define RUN_MAX 64   /* longest run or sequence scored as one piece */
+
 static void relax(struct dp *d, size_t from, size_t to, double bits, int words)
 {
 	double c = d->best[from] + bits;
@@ -489,13 +491,16 @@ double tenure_policy_guess_bits(const struct tenure_policy *p, const char *pw, s
 				relax(&d, i, i + l, d.tok[i * WORD_MAXLEN + l - 1], 1);
 		if (i + 4 <= n && is_year(cp + i))
 			relax(&d, i, i + 4, 7.0, 0);
-		/* Runs of one character, and sequences like 1234 / dcba. */
-		for (run = 1; i + run < n && cp[i + run] == cp[i]; run++)
+		/* Runs of one character, and sequences like 1234 / dcba, at most
+		 * RUN_MAX long each (a longer run is several), so that a long
+		 * paste costs linear time. */
+		for (run = 1; i + run < n && run < RUN_MAX && cp[i + run] == cp[i]; run++)
 			;
 		for (size_t l = 3; l <= run; l++)
 			relax(&d, i, i + l, char_bits(cp[i]) + lg2((double)l) + 1, 0);
 		for (int step = -1; step <= 1; step += 2) {
-			for (run = 1; i + run < n && cp[i + run] == cp[i + run - 1] + (uint32_t)step; run++)
+			for (run = 1; i + run < n && run < RUN_MAX &&
+				      cp[i + run] == cp[i + run - 1] + (uint32_t)step; run++)
 				;
 			for (size_t l = 3; l <= run; l++)
 				relax(&d, i, i + l, char_bits(cp[i]) + lg2((double)l) + 2, 0);

@@ -32,11 +32,13 @@ $(B)/fuzz/libtenure-fuzz.a: $(FUZZ_OBJ)
 # line "// fuzz-sources: syncd/scim.c ..." and they are compiled in.
 fuzz_sources = $(shell sed -n 's,^// fuzz-sources: ,,p' $(1))
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libtenure-fuzz.a
+# The sources a target names are prerequisites too (second expansion).
+.SECONDEXPANSION:
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call fuzz_sources,tests/fuzz/fuzz_$$*.c) $(B)/fuzz/libtenure-fuzz.a
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(call fuzz_sources,$<) $(B)/fuzz/libtenure-fuzz.a $(TEST_LIBS)
 
-$(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c $(LIB)
+$(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c $$(call fuzz_sources,tests/fuzz/fuzz_$$*.c) $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CCLD    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/standalone.c $(call fuzz_sources,$<) $(LIB) $(TEST_LIBS)

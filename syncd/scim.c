@@ -224,7 +224,12 @@ static int find_by_id(struct syncd_rt *rt, const char *id, struct reply *r,
 	}
 	tenure_ldap_res_free(*res);
 	*res = NULL;
-	snprintf(detail, sizeof(detail), "Resource %.40s not found", id);
+	/* Echo only an id that is a UUID: anything else may be cut inside a
+	 * UTF-8 sequence, and the error body must still be valid JSON. */
+	if (valid_uuid(id))
+		snprintf(detail, sizeof(detail), "Resource %s not found", id);
+	else
+		snprintf(detail, sizeof(detail), "Resource not found (ids are UUIDs)");
 	scim_error(r, 404, NULL, detail);
 	return -1;
 }
