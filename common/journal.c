@@ -344,7 +344,9 @@ int tenure_journal_commit(struct tenure_journal *j)
 {
 	int rc = exec_sql(j, "COMMIT");
 
-	if (rc)
+	/* A failed COMMIT (disk full) may have rolled back already: roll back
+	 * only what is still open, so the error text stays the real cause. */
+	if (rc && !sqlite3_get_autocommit(j->db))
 		exec_sql(j, "ROLLBACK");
 	pthread_mutex_unlock(&j->lock);
 	return rc;

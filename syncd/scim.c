@@ -348,7 +348,7 @@ static int journal_active(const char *uid, int active, const char *why, struct r
 		return -1;
 	}
 	if (rc < 0) {
-		scim_error(r, 500, NULL, "journal unavailable");
+		scim_error(r, 503, NULL, "journal unavailable, retry later");
 		return -1;
 	}
 	return 0;

@@ -356,5 +356,5 @@ void webhook_handle(const struct request *rq, struct reply *r)
 	else if (rc == -EAGAIN)
 		json_reply(r, 503, "error", "backlog full, retry later", ev.id);
 	else
-		json_reply(r, 500, "error", "journal unavailable", ev.id);
+		json_reply(r, 503, "error", "journal unavailable, retry later", ev.id);
 }
