@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,6 +111,14 @@ int tenure_audit_open(const char *path, struct tenure_audit **out, char *err, si
 	if (a->fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto err;
+	}
+	/* One writer at a time: a second process appending from its own idea
+	 * of the last line would break the chain for good. */
+	if (flock(a->fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		snprintf(err, errlen, "%s: %s", path, rc == -EBUSY ?
+			 "in use by another process (tenure-syncd already running?)" : strerror(-rc));
 		goto err;
 	}
 	rc = last_line(a->fd, buf, TENURE_AUDIT_LINE_MAX + 2, &len);

@@ -18,7 +18,9 @@ struct tenure_audit;
 
 #define TENURE_AUDIT_LINE_MAX 65536
 
-/* Open (create, mode 0600) and read the last line to continue the chain. */
+/* Open (create, mode 0600) and read the last line to continue the chain.
+ * The handle holds an exclusive flock: while it is open, another open of
+ * the same file fails with -EBUSY (one writer per chain). */
 int tenure_audit_open(const char *path, struct tenure_audit **out, char *err, size_t errlen);
 void tenure_audit_close(struct tenure_audit *a);
 

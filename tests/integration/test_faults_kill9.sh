@@ -12,7 +12,8 @@
 # applied exactly once:
 #   journal  every acknowledged id is there once, applied; nothing pending,
 #            failed or dead; no id that was never sent
-#   audit    the chain verifies; every acknowledged id has an "apply" line,
+#   audit    the chain verifies (a second instance started by mistake is
+#            refused and leaves it alone); every acknowledged id has an "apply" line,
 #            at most one of them a fresh modify (a replay after a kill is
 #            noted "already on the entry")
 #   LDAP     slapd's own log counts the successful modifies of each entry:
@@ -126,6 +127,11 @@ kill_elapsed=$((SECONDS - start))
 expect_eq "$start_fail" 0 "tenure-syncd restarted after every kill"
 t_ok "$ITER SIGKILLs ($boot_kills during start-up, $up_kills while serving) in ${kill_elapsed}s"
 start_daemon || t_fail "final start"
+# A second instance on the same files (started twice by mistake) must not
+# touch the audit chain the running one continues.
+timeout 10 "$TENURE_BUILD/tenure-syncd" -c "$d/syncd.conf" >"$d/second.log" 2>&1
+expect_eq "$?" 1 "a second tenure-syncd on the same files refuses to start"
+expect_match 'audit_log: .*in use by another process' "$(cat "$d/second.log")" "... and says the audit log is in use"
 # Let the sender get a few more through the last incarnation, then stop it.
 sleep 1
 stop_sender
