@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -72,7 +73,23 @@ static void say_locked(struct pt_ctx *ctx, const struct tenure_lock_state *st)
 	}
 }
 
-/* Read the tally: 0 not locked, 1 locked, or a negative errno. */
+/* 0 when the tally directory can take one more failure (a free block and,
+ * where inodes are counted, a free inode), else -ENOSPC: a tally that
+ * cannot record failures cannot lock anyone out.  A directory that does not
+ * exist yet is made by the first failure. */
+static int tally_room(const char *dir)
+{
+	struct statvfs sv;
+
+	if (statvfs(dir, &sv) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (sv.f_bfree == 0 || (sv.f_files > 0 && sv.f_ffree == 0))
+		return -ENOSPC;
+	return 0;
+}
+
+/* Read the tally: 0 not locked, 1 locked, or a negative errno (-ENOSPC:
+ * not locked, but no room to count the next failure). */
 static int lock_check(struct pt_ctx *ctx, const struct tenure_lockout *pol,
 		      struct tenure_lock_state *st)
 {
@@ -89,7 +106,11 @@ static int lock_check(struct pt_ctx *ctx, const struct tenure_lockout *pol,
 	if (!rc)
 		tenure_tally_eval(t, pol, ctx->rhost, time(NULL), st);
 	tenure_tally_free(t);
-	return rc ? rc : st->locked;
+	if (rc)
+		return rc;
+	if (st->locked)
+		return 1;
+	return tally_room(ctx->cfg->dir);
 }
 
 /* A tally that cannot be read or written: refuse (fail_closed) or go on. */
@@ -183,7 +204,7 @@ static int do_placement(struct pt_ctx *ctx)
 	}
 	policy_for(ctx, uid, &pol);
 	rc = lock_check(ctx, &pol, &st);
-	if (rc < 0 && tally_trouble(ctx, rc, "tally-unreadable"))
+	if (rc < 0 && tally_trouble(ctx, rc, rc == -ENOSPC ? "tally-full" : "tally-unreadable"))
 		return PAM_AUTH_ERR;
 	if (rc == 1)
 		return refuse_locked(ctx, &st);
@@ -315,7 +336,7 @@ static int do_ldap(struct pt_ctx *ctx)
 	policy_for(ctx, -1, &pol);
 	locked = lock_check(ctx, &pol, &st);
 	if (locked < 0) {
-		if (tally_trouble(ctx, locked, "tally-unreadable")) {
+		if (tally_trouble(ctx, locked, locked == -ENOSPC ? "tally-full" : "tally-unreadable")) {
 			delay(ctx);
 			return PAM_AUTH_ERR;
 		}
