@@ -1,7 +1,7 @@
 #!/bin/bash
 # Faults: the LDAP server dies under the NSS and PAM modules.
 #
-#  - NSS: slapd SIGKILLed in the middle of an enumeration of 10,010 users
+#  - NSS: slapd SIGKILLed (also: restarted, frozen with SIGSTOP) in the middle of an enumeration of 10,010 users
 #    read in pages of 10.  Every call returns within the configured bounds,
 #    nothing crashes, the module ends the list with UNAVAIL (never NOTFOUND,
 #    which means "that was everything"), the part returned is a clean prefix
@@ -109,6 +109,25 @@ else
 	t_fail "slapd restarted mid-enumeration: list cut (total=$total)"
 fi
 expect_eq "$(val recount "$out")" "$FULL" "a new enumeration on the restarted server lists all $FULL"
+
+# ---- slapd frozen (SIGSTOP) mid-enumeration: the server holds the
+# connection and answers nothing, so only timelimit bounds the wait ----
+out=$(fn enum 100 "kill -STOP $SLAPD_PID" "kill -CONT $SLAPD_PID")
+rc=$?
+printf '%s\n' "$out" | sed 's/^/  | /' >&2
+expect_eq "$rc" 0 "slapd frozen mid-enumeration: no crash"
+total=$(val total "$out")
+if is_num "$total" && ((total >= 100 && total < FULL)); then
+	t_ok "slapd frozen: the list is cut ($total of $FULL)"
+else
+	t_fail "slapd frozen: the list is cut (total=$total)"
+fi
+expect_eq "$(val end "$out") / $(val after "$out")" "UNAVAIL ENOENT / UNAVAIL UNAVAIL UNAVAIL" \
+	"slapd frozen: UNAVAIL, and UNAVAIL again after it"
+below "$(val maxcall "$out")" "$BOUND" && t_ok "slapd frozen: every call within ${BOUND}s (slowest $(val maxcall "$out")s, timelimit 2)" ||
+	t_fail "slapd frozen: every call within ${BOUND}s ($(val maxcall "$out"))"
+expect_eq "$(val dups "$out")" 0 "slapd frozen: no entry twice"
+expect_eq "$(val recount "$out")" "$FULL" "slapd thawed (SIGCONT): the same process lists all $FULL again"
 
 # ---- through glibc: what a program sees ----
 out=$(fn glibc 100 "kill -9 $SLAPD_PID")
