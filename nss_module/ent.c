@@ -85,6 +85,21 @@ int nss_ent_next(struct nss_ent *en, int service, const char *base, const char *
 	}
 }
 
+/* The status of a getXXent_r call.  A list cut short by a failure must not
+ * look complete: glibc turns every status but TRYAGAIN into "no more
+ * entries" (getpwent_r returns ENOENT) and hands errno on to the caller,
+ * so errno is all a getpwent() caller can test.  The end of the list is
+ * NOTFOUND/ENOENT; a failure is UNAVAIL/EIO (POSIX: "an I/O error has
+ * occurred"). */
+enum nss_status nss_ent_status_of(int rc, int *errnop)
+{
+	enum nss_status st = nss_status_of(rc, errnop);
+
+	if (st == NSS_STATUS_UNAVAIL)
+		*errnop = EIO;
+	return st;
+}
+
 static int busy(pthread_mutex_t *m)
 {
 	if (pthread_mutex_trylock(m) != 0)

@@ -184,5 +184,5 @@ enum nss_status _nss_tenure_getgrent_r(struct group *gr, char *buf, size_t len, 
 	}
 	pthread_mutex_unlock(&en->lock);
 	nss_leave(c);
-	return nss_status_of(rc, errnop);
+	return nss_ent_status_of(rc, errnop);
 }

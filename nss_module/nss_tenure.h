@@ -224,6 +224,9 @@ void nss_ent_reset(struct nss_ent *en);
 int nss_ent_next(struct nss_ent *en, int service, const char *base, const char *filter,
 		 const char *const *attrs, struct tenure_ldap_res **res, tenure_ldap_entry **e);
 void nss_ent_atfork_child(struct nss_ctx *cur, int abandon);
+/* nss_status_of for getXXent_r: a failure mid-list is UNAVAIL with EIO, so
+ * that a caller of getpwent() can tell a cut list from the end (ENOENT). */
+enum nss_status nss_ent_status_of(int rc, int *errnop);
 
 /* ---- passwd.c, used by initgroups ---- */
 /* Look a user up by name (cache first); fills a record. */

@@ -193,5 +193,5 @@ enum nss_status _nss_tenure_getpwent_r(struct passwd *pw, char *buf, size_t len,
 	}
 	pthread_mutex_unlock(&en->lock);
 	nss_leave(c);
-	return nss_status_of(rc, errnop);
+	return nss_ent_status_of(rc, errnop);
 }

@@ -132,5 +132,5 @@ enum nss_status _nss_tenure_getspent_r(struct spwd *sp, char *buf, size_t len, i
 	}
 	pthread_mutex_unlock(&en->lock);
 	nss_leave(c);
-	return nss_status_of(rc, errnop);
+	return nss_ent_status_of(rc, errnop);
 }

@@ -7,7 +7,8 @@
 #    which means "that was everything"), the part returned is a clean prefix
 #    (no duplicate, no malformed entry), and after slapd is back the same
 #    process and new ones list everything again.  Seen through glibc
-#    (getpwent_r, and the real getent program) the list stops early.
+#    (getpwent_r, and the real getent program) the list stops early, and
+#    errno says so: EIO for a cut list, ENOENT at the true end.
 #  - PAM: slapd killed, stopped, or replaced by a black hole between the auth
 #    and the account phase of one PAM handle: the account phase returns
 #    PAM_AUTHINFO_UNAVAIL (9) within the bounds, never success.
@@ -84,7 +85,7 @@ if is_num "$total" && ((total >= 100 && total < FULL)); then
 else
 	t_fail "enumeration cut by the kill (total=$total)"
 fi
-expect_eq "$(val end "$out")" "UNAVAIL ENOENT" "the call after the last entry: UNAVAIL, not NOTFOUND (end of list)"
+expect_eq "$(val end "$out")" "UNAVAIL EIO" "the call after the last entry: UNAVAIL/EIO, not NOTFOUND/ENOENT (end of list)"
 expect_eq "$(val after "$out")" "UNAVAIL UNAVAIL UNAVAIL" "further calls stay UNAVAIL: the list never resumes half-way"
 expect_eq "$(val dups "$out")" 0 "no entry returned twice"
 expect_eq "$(val bad "$out")" 0 "no malformed entry"
@@ -104,7 +105,7 @@ reload_env
 total=$(val total "$out")
 expect_eq "$(val dups "$out")" 0 "slapd restarted mid-enumeration: no entry returned twice"
 if is_num "$total" && ((total < FULL)); then
-	expect_eq "$(val end "$out")" "UNAVAIL ENOENT" "slapd restarted mid-enumeration: the cut list ends UNAVAIL"
+	expect_eq "$(val end "$out")" "UNAVAIL EIO" "slapd restarted mid-enumeration: the cut list ends UNAVAIL"
 else
 	t_fail "slapd restarted mid-enumeration: list cut (total=$total)"
 fi
@@ -122,7 +123,7 @@ if is_num "$total" && ((total >= 100 && total < FULL)); then
 else
 	t_fail "slapd frozen: the list is cut (total=$total)"
 fi
-expect_eq "$(val end "$out") / $(val after "$out")" "UNAVAIL ENOENT / UNAVAIL UNAVAIL UNAVAIL" \
+expect_eq "$(val end "$out") / $(val after "$out")" "UNAVAIL EIO / UNAVAIL UNAVAIL UNAVAIL" \
 	"slapd frozen: UNAVAIL, and UNAVAIL again after it"
 below "$(val maxcall "$out")" "$BOUND" && t_ok "slapd frozen: every call within ${BOUND}s (slowest $(val maxcall "$out")s, timelimit 2)" ||
 	t_fail "slapd frozen: every call within ${BOUND}s ($(val maxcall "$out"))"
@@ -144,19 +145,12 @@ expect_eq "$(val dups "$out") $(val bad "$out")" "0 0" "glibc: no duplicate, no 
 below "$(val maxcall "$out")" "$BOUND" && t_ok "glibc: every getpwent_r within ${BOUND}s" ||
 	t_fail "glibc: every getpwent_r within ${BOUND}s ($(val maxcall "$out"))"
 # glibc turns every status but TRYAGAIN into the return value ENOENT, the
-# same as the end of the list; the only thing a caller can test is errno,
-# which glibc passes through from the module.  A cut list should leave an
-# errno other than ENOENT (POSIX: getpwent sets errno on error).
-end=$(val end "$out")
-case $end in
-"ENOENT ENOENT")
-	t_skip "glibc: a cut list leaves errno other than ENOENT" \
-		"the module sets errno ENOENT with UNAVAIL, so callers of getpwent cannot tell a cut list from a complete one"
-	;;
-"ENOENT "*) t_ok "glibc: a cut list leaves errno ${end#ENOENT } (not the end-of-list ENOENT)" ;;
-*) t_fail "glibc: getpwent_r after the cut returned $end" ;;
-esac
+# same as the end of the list, and passes the module's errno on: a cut list
+# leaves errno EIO (POSIX: getpwent sets errno on error), the end ENOENT.
+expect_eq "$(val end "$out")" "ENOENT EIO" "glibc: getpwent_r returns ENOENT with errno EIO: the caller can tell the list was cut"
 restart_ldap || t_fail "slapd restarts"
+out=$(fn glibc 100000 "true")
+expect_eq "$(val total "$out") $(val end "$out")" "$FULL ENOENT ENOENT" "glibc: the complete list ends with errno ENOENT, not EIO"
 
 # ---- the real getent, killed under it while it prints ----
 # getent writes into a pipe; the reader kills slapd after 50 lines.  The
