@@ -92,6 +92,8 @@ for ((i = 1; i <= 300; i++)); do
 	fi
 done
 nacked=$(wc -l <"$d/acked")
+((nacked >= 1)) && t_ok "events acknowledged before the disk filled: $nacked" ||
+	t_fail "events acknowledged before the disk filled (none: the filler left too little room)"
 if [[ -n $first_refusal ]]; then
 	t_ok "events refused once the filesystem is full (after $nacked acknowledged; $(avail_kb) KiB free)"
 else
