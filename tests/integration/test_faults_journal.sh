@@ -27,9 +27,18 @@ if [[ ${1:-} != --inner ]]; then
 	unshare -m --propagation private true 2>/dev/null ||
 		skip_all "cannot create a mount namespace (unshare -m): not permitted here"
 	mounts_before=$(grep -c ' tmpfs ' /proc/self/mounts)
-	# The inner part prints the checks and its own closing line.
-	timeout -k 5 300 unshare -m --propagation private -- "$0" --inner
+	# The inner part prints the checks and its own closing line.  Its work
+	# directory is made out here, so that whatever it leaves running (if it
+	# is killed) can be found and stopped.
+	work=$(tmpdir_new)
+	FAULTS_WORK=$work timeout -k 5 300 unshare -m --propagation private -- "$0" --inner
 	rc=$?
+	left=$(pgrep -f -- "$work" | xargs)
+	if [[ -n $left ]]; then
+		kill -9 $left 2>/dev/null
+		echo "FAIL - processes of the namespace part left running: $left"
+		rc=1
+	fi
 	mounts_after=$(grep -c ' tmpfs ' /proc/self/mounts)
 	if [[ $mounts_before != "$mounts_after" ]]; then
 		echo "FAIL - the host's mount table changed (tmpfs mounts: $mounts_before -> $mounts_after)"
@@ -51,7 +60,7 @@ fi
 export LDAPCONF=/dev/null LDAPRC=/dev/null
 CTL=$TENURE_BUILD/tenurectl
 
-d=$(tmpdir_new)
+d=${FAULTS_WORK:?}
 jfs=$d/jfs
 mkdir -p "$jfs"
 unmount_jfs() { mountpoint -q "$jfs" 2>/dev/null && umount "$jfs"; return 0; }
