@@ -1,5 +1,7 @@
 #!/bin/bash
 # Faults: the LDAP server dies under the NSS and PAM modules.
+# (group and shadow enumerations, over 10,000 groups and 10,000 users, get
+# the same treatment as passwd, with direct calls.)
 #
 #  - NSS: slapd SIGKILLed (also: restarted, frozen with SIGSTOP) in the middle of an enumeration of 10,010 users
 #    read in pages of 10.  Every call returns within the configured bounds,
@@ -38,11 +40,11 @@ BOUND=5
 tmp=$(tmpdir_new)
 chmod 711 "$tmp"
 start_ldap() {
-	slapd_start "$tmp/ldap" --gen-users 10000 >/dev/null && return 0
+	slapd_start "$tmp/ldap" --gen-users 10000 --gen-groups 10000 >/dev/null && return 0
 	echo "# slapd failed to start once; retrying" >&2
-	slapd_start "$tmp/ldap" --gen-users 10000 >/dev/null
+	slapd_start "$tmp/ldap" --gen-users 10000 --gen-groups 10000 >/dev/null
 }
-start_ldap || { t_fail "slapd starts with 10,000 users"; t_end; exit 1; }
+start_ldap || { t_fail "slapd starts with 10,000 users and 10,000 groups"; t_end; exit 1; }
 ldap_dir=$SLAPD_DIR
 # The server is killed from other processes (faults_nss, the CLI): reload
 # the variables (pid) after each restart.
@@ -151,6 +153,26 @@ expect_eq "$(val end "$out")" "ENOENT EIO" "glibc: getpwent_r returns ENOENT wit
 restart_ldap || t_fail "slapd restarts"
 out=$(fn glibc 100000 "true")
 expect_eq "$(val total "$out") $(val end "$out")" "$FULL ENOENT ENOENT" "glibc: the complete list ends with errno ENOENT, not EIO"
+
+# ---- group and shadow enumerations: the same rules ----
+for db in group shadow; do
+	full=$(ge "$db" | wc -l)
+	out=$(fn enum "$db" 100 "kill -9 $SLAPD_PID" "bash '$SLAPD_SH' restart '$ldap_dir' >/dev/null")
+	rc=$?
+	printf '%s\n' "$out" | sed "s/^/  | $db /" >&2
+	reload_env
+	total=$(val total "$out")
+	if ((rc == 0 && full > 10000)) && is_num "$total" && ((total >= 100 && total < full)); then
+		t_ok "$db: slapd killed mid-enumeration: cut at $total of $full, no crash"
+	else
+		t_fail "$db: slapd killed mid-enumeration (rc=$rc, total=$total of $full)"
+	fi
+	expect_eq "$(val end "$out") / $(val after "$out")" "UNAVAIL EIO / UNAVAIL UNAVAIL UNAVAIL" "$db: UNAVAIL/EIO, and it stays UNAVAIL"
+	expect_eq "$(val dups "$out") $(val bad "$out")" "0 0" "$db: no entry twice, none malformed"
+	below "$(val maxcall "$out")" "$BOUND" && t_ok "$db: every call within ${BOUND}s" ||
+		t_fail "$db: every call within ${BOUND}s ($(val maxcall "$out"))"
+	expect_eq "$(val recount "$out")" "$full" "$db: after the restart the same process lists all $full"
+done
 
 # ---- the real getent, killed under it while it prints ----
 # getent writes into a pipe; the reader kills slapd after 50 lines.  The

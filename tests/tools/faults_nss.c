@@ -1,9 +1,10 @@
 /*
  * faults_nss -- libnss_tenure.so.2 while its LDAP server dies, for tests.
  *
- *   faults_nss enum K KILLCMD RESTARTCMD
+ *   faults_nss enum [passwd|group|shadow] K KILLCMD RESTARTCMD
  *       Direct calls (dlopen + dlsym, to see the exact NSS status):
- *       setpwent, then getpwent_r until K entries were returned; then
+ *       setXXent, then getXXent_r (passwd when no database is named)
+ *       until K entries were returned; then
  *       KILLCMD is started (sh -c) and NOT waited for, so the server dies
  *       while the enumeration goes on; getpwent_r is called until it
  *       returns something other than SUCCESS, then three more times.
@@ -19,7 +20,8 @@
  *   before N        entries returned before KILLCMD started
  *   total N         entries returned by the enumeration in all
  *   dups N          names returned more than once
- *   bad N           entries with an empty name, a uid below 1000 or no shell
+ *   bad N           entries with an empty name, or (passwd) a uid below 1000
+ *                   or no shell, or (group) a gid below 1000
  *   end STATUS ERRNO      the call that ended the enumeration: the NSS
  *                   status (enum) or getpwent_r's return value (glibc), and
  *                   errno
@@ -35,7 +37,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <nss.h>
+#include <grp.h>
 #include <pwd.h>
+#include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +53,20 @@ typedef enum nss_status (*pwnam_fn)(const char *, struct passwd *, char *, size_
 typedef enum nss_status (*setent_fn)(int);
 typedef enum nss_status (*endent_fn)(void);
 typedef enum nss_status (*pwent_fn)(struct passwd *, char *, size_t, int *);
+typedef enum nss_status (*grent_fn)(struct group *, char *, size_t, int *);
+typedef enum nss_status (*spent_fn)(struct spwd *, char *, size_t, int *);
+
+enum db { DB_PW, DB_GR, DB_SP };
 
 #define BUFLEN 65536
 
 static struct {
 	pwnam_fn getpwnam_r;
-	setent_fn setpwent;
-	endent_fn endpwent;
+	setent_fn setent[3];
+	endent_fn endent[3];
 	pwent_fn getpwent_r;
+	grent_fn getgrent_r;
+	spent_fn getspent_r;
 } m;
 
 /* What the enumeration returned. */
@@ -121,14 +131,55 @@ static void load_module(void)
 		exit(2);
 	}
 	m.getpwnam_r = (pwnam_fn)sym(h, "_nss_tenure_getpwnam_r");
-	m.setpwent = (setent_fn)sym(h, "_nss_tenure_setpwent");
-	m.endpwent = (endent_fn)sym(h, "_nss_tenure_endpwent");
+	m.setent[DB_PW] = (setent_fn)sym(h, "_nss_tenure_setpwent");
+	m.endent[DB_PW] = (endent_fn)sym(h, "_nss_tenure_endpwent");
 	m.getpwent_r = (pwent_fn)sym(h, "_nss_tenure_getpwent_r");
+	m.setent[DB_GR] = (setent_fn)sym(h, "_nss_tenure_setgrent");
+	m.endent[DB_GR] = (endent_fn)sym(h, "_nss_tenure_endgrent");
+	m.getgrent_r = (grent_fn)sym(h, "_nss_tenure_getgrent_r");
+	m.setent[DB_SP] = (setent_fn)sym(h, "_nss_tenure_setspent");
+	m.endent[DB_SP] = (endent_fn)sym(h, "_nss_tenure_endspent");
+	m.getspent_r = (spent_fn)sym(h, "_nss_tenure_getspent_r");
 }
 
-static void remember(struct seen *s, const struct passwd *pw)
+/* One getXXent_r of database db; on SUCCESS *name is the entry's name and
+ * *bad is set when the entry is malformed. */
+static int next_ent(enum db db, char *buf, size_t len, int *err, const char **name, int *bad)
 {
-	if (!pw->pw_name || !*pw->pw_name || pw->pw_uid < 1000 || !pw->pw_shell)
+	static struct passwd pw;
+	static struct group gr;
+	static struct spwd sp;
+	int st;
+
+	*bad = 0;
+	switch (db) {
+	case DB_PW:
+		st = m.getpwent_r(&pw, buf, len, err);
+		if (st == NSS_STATUS_SUCCESS) {
+			*name = pw.pw_name;
+			*bad = !pw.pw_name || !*pw.pw_name || pw.pw_uid < 1000 || !pw.pw_shell;
+		}
+		return st;
+	case DB_GR:
+		st = m.getgrent_r(&gr, buf, len, err);
+		if (st == NSS_STATUS_SUCCESS) {
+			*name = gr.gr_name;
+			*bad = !gr.gr_name || !*gr.gr_name || gr.gr_gid < 1000 || !gr.gr_mem;
+		}
+		return st;
+	default:
+		st = m.getspent_r(&sp, buf, len, err);
+		if (st == NSS_STATUS_SUCCESS) {
+			*name = sp.sp_namp;
+			*bad = !sp.sp_namp || !*sp.sp_namp;
+		}
+		return st;
+	}
+}
+
+static void remember(struct seen *s, const char *name, int bad)
+{
+	if (bad)
 		s->bad++;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -140,7 +191,7 @@ static void remember(struct seen *s, const struct passwd *pw)
 		s->names = v;
 		s->cap = cap;
 	}
-	s->names[s->n] = strdup(pw->pw_name ? pw->pw_name : "");
+	s->names[s->n] = strdup(name ? name : "");
 	if (!s->names[s->n]) {
 		perror("faults_nss");
 		exit(2);
@@ -200,30 +251,31 @@ static int wait_cmd(pid_t pid)
 
 /* Count a whole enumeration (direct calls); -1 if it did not end with
  * NOTFOUND. */
-static long count_direct(char *buf)
+static long count_direct(enum db db, char *buf)
 {
-	struct passwd pw;
+	const char *name;
 	long n = 0;
-	int err = 0, st;
+	int err = 0, st, bad;
 
-	m.setpwent(0);
-	while ((st = m.getpwent_r(&pw, buf, BUFLEN, &err)) == NSS_STATUS_SUCCESS)
+	m.setent[db](0);
+	while ((st = next_ent(db, buf, BUFLEN, &err, &name, &bad)) == NSS_STATUS_SUCCESS)
 		n++;
-	m.endpwent();
+	m.endent[db]();
 	return st == NSS_STATUS_NOTFOUND ? n : -1;
 }
 
-static int cmd_enum(long k, const char *killcmd, const char *restartcmd)
+static int cmd_enum(enum db db, long k, const char *killcmd, const char *restartcmd)
 {
 	static char buf[BUFLEN];
 	struct seen s = { 0 };
 	struct passwd pw;
+	const char *name = NULL;
 	double t, dt, maxcall = 0, t0;
 	long before = -1, total;
-	int st, err = 0, after[3], rc;
+	int st, err = 0, after[3], rc, bad;
 	pid_t killer = -1;
 
-	m.setpwent(0);
+	m.setent[db](0);
 	for (;;) {
 		if ((long)s.n == k && killer < 0) {
 			before = (long)s.n;
@@ -231,23 +283,23 @@ static int cmd_enum(long k, const char *killcmd, const char *restartcmd)
 		}
 		err = 0;
 		t = now();
-		st = m.getpwent_r(&pw, buf, sizeof(buf), &err);
+		st = next_ent(db, buf, sizeof(buf), &err, &name, &bad);
 		dt = now() - t;
 		if (dt > maxcall)
 			maxcall = dt;
 		if (st != NSS_STATUS_SUCCESS)
 			break;
-		remember(&s, &pw);
+		remember(&s, name, bad);
 	}
 	for (int i = 0; i < 3; i++) {
 		int e = 0;
 		t = now();
-		after[i] = m.getpwent_r(&pw, buf, sizeof(buf), &e);
+		after[i] = next_ent(db, buf, sizeof(buf), &e, &name, &bad);
 		dt = now() - t;
 		if (dt > maxcall)
 			maxcall = dt;
 	}
-	m.endpwent();
+	m.endent[db]();
 	if (killer < 0) {
 		before = (long)s.n;
 		killer = start_cmd(killcmd);
@@ -275,7 +327,7 @@ static int cmd_enum(long k, const char *killcmd, const char *restartcmd)
 		usleep(100000);
 	}
 	printf("recover %.3f\n", st == NSS_STATUS_SUCCESS ? now() - t0 : -1.0);
-	printf("recount %ld\n", count_direct(buf));
+	printf("recount %ld\n", count_direct(db, buf));
 	return 0;
 }
 
@@ -309,7 +361,8 @@ static int cmd_glibc(long k, const char *killcmd)
 			maxcall = dt;
 		if (ret != 0 || !res)
 			break;
-		remember(&s, res);
+		remember(&s, res->pw_name,
+			 !res->pw_name || !*res->pw_name || res->pw_uid < 1000 || !res->pw_shell);
 	}
 	for (int i = 0; i < 3; i++) {
 		t = now();
@@ -333,24 +386,41 @@ static int cmd_glibc(long k, const char *killcmd)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int parse_count(const char *s, long *out)
 {
 	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno || end == s || *end || *out < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum db db = DB_PW;
 	long k;
 
-	if (argc < 4)
-		goto usage;
-	k = strtol(argv[2], &end, 10);
-	if (*end || k < 0)
+	if (argc == 6 && strcmp(argv[1], "enum") == 0) {
+		if (strcmp(argv[2], "group") == 0)
+			db = DB_GR;
+		else if (strcmp(argv[2], "shadow") == 0)
+			db = DB_SP;
+		else if (strcmp(argv[2], "passwd") != 0)
+			goto usage;
+		argv[2] = argv[1];   /* drop the database name */
+		argv++;
+		argc--;
+	}
+	if (argc < 4 || parse_count(argv[2], &k) < 0)
 		goto usage;
 	if (strcmp(argv[1], "enum") == 0 && argc == 5) {
 		load_module();
-		return cmd_enum(k, argv[3], argv[4]);
+		return cmd_enum(db, k, argv[3], argv[4]);
 	}
 	if (strcmp(argv[1], "glibc") == 0 && argc == 4)
 		return cmd_glibc(k, argv[3]);
 usage:
-	fprintf(stderr, "usage: faults_nss enum K KILLCMD RESTARTCMD\n"
+	fprintf(stderr, "usage: faults_nss enum [passwd|group|shadow] K KILLCMD RESTARTCMD\n"
 		"       faults_nss glibc K KILLCMD\n");
 	return 2;
 }
