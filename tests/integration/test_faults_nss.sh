@@ -155,7 +155,10 @@ out=$(fn glibc 100000 "true")
 expect_eq "$(val total "$out") $(val end "$out")" "$FULL ENOENT ENOENT" "glibc: the complete list ends with errno ENOENT, not EIO"
 
 # ---- group and shadow enumerations: the same rules ----
-for db in group shadow; do
+dbs=(group shadow)
+# shadow is for root only (the service bind).
+[[ $(id -u) == 0 ]] || { dbs=(group); t_skip "shadow enumeration with slapd killed" "needs root"; }
+for db in "${dbs[@]}"; do
 	full=$(ge "$db" | wc -l)
 	out=$(fn enum "$db" 100 "kill -9 $SLAPD_PID" "bash '$SLAPD_SH' restart '$ldap_dir' >/dev/null")
 	rc=$?
