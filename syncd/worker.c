@@ -467,8 +467,15 @@ static double apply_batch(struct syncd_rt *rt, struct tenure_ldap *ld, struct jo
 	for (int i = 0; i < n; i++)
 		any |= jobs[i].state == J_DONE || jobs[i].state == J_ALREADY;
 	if (any) {
+		int in_tx;
+
 		tenure_audit_hold(S.audit);
-		tenure_journal_begin(S.journal);
+		/* One transaction for the batch; if it cannot begin, each mark
+		 * below still commits on its own (the begin released the lock). */
+		in_tx = tenure_journal_begin(S.journal) == 0;
+		if (!in_tx)
+			tenure_log(&S.log, LOG_WARNING, "journal: cannot begin a transaction: %s; marking events one by one",
+				   tenure_journal_error(S.journal));
 		for (int i = 0; i < n; i++) {
 			struct job *j = &jobs[i];
 			int c;
@@ -486,7 +493,8 @@ static double apply_batch(struct syncd_rt *rt, struct tenure_ldap *ld, struct jo
 				syncd_audit("cancel", "id", j->ev.id, "dn", j->e.dn, (const char *)NULL);
 			}
 		}
-		tenure_journal_commit(S.journal);
+		if (in_tx)
+			tenure_journal_commit(S.journal);
 		tenure_audit_release(S.audit);
 	}
 	for (int i = 0; i < n; i++) {
