@@ -78,7 +78,7 @@ static void metrics(struct reply *r)
 	fprintf(f, "# HELP tenure_syncd_ldap_up 1 when the last LDAP operation succeeded.\n"
 		"# TYPE tenure_syncd_ldap_up gauge\n"
 		"tenure_syncd_ldap_up %d\n", atomic_load(&S.m.ldap_up));
-	fprintf(f, "# HELP tenure_syncd_rejected_total Requests refused with 503 (backlog full).\n"
+	fprintf(f, "# HELP tenure_syncd_rejected_total Events refused with 503 (backlog full or journal unavailable).\n"
 		"# TYPE tenure_syncd_rejected_total counter\n"
 		"tenure_syncd_rejected_total %ld\n", atomic_load(&S.m.rejected_503));
 	fprintf(f, "# HELP tenure_syncd_apply_seconds Seconds from receipt (or effective time) to applied.\n"

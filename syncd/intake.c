@@ -29,6 +29,7 @@ int syncd_intake(struct tenure_event *ev)
 	}
 	rc = tenure_journal_add(S.journal, ev);
 	if (rc < 0) {
+		atomic_fetch_add(&S.m.rejected_503, 1);   /* answered 503 by the caller */
 		tenure_log(&S.log, LOG_ERR, "event=%s journal add failed: %s",
 			   tenure_log_quote(ev->id, q, sizeof(q)), tenure_journal_error(S.journal));
 		return rc;
