@@ -52,18 +52,36 @@ int tenure_local_user(const char *user, long *uid)
 {
 	FILE *f = fopen("/etc/passwd", "re");
 	struct passwd pw, *res = NULL;
-	char buf[4096];
-	int found = 0;
+	size_t len = 4096;
+	char *buf = malloc(len);
+	int found = 0, rc;
 
-	if (!f)
-		return -errno;
-	while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0) {
+	if (!f || !buf) {
+		rc = f ? -ENOMEM : -errno;
+		free(buf);
+		if (f)
+			fclose(f);
+		return rc;
+	}
+	/* A line longer than the buffer gives ERANGE with the stream put back
+	 * at its start: grow and read it again, so one long GECOS does not
+	 * hide the accounts after it. */
+	while ((rc = fgetpwent_r(f, &pw, buf, len, &res)) == 0 || (rc == ERANGE && len < (1u << 20))) {
+		if (rc == ERANGE) {
+			char *nb = realloc(buf, len * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			len *= 2;
+			continue;
+		}
 		if (strcmp(pw.pw_name, user) == 0) {
 			*uid = (long)pw.pw_uid;
 			found = 1;
 			break;
 		}
 	}
+	free(buf);
 	fclose(f);
 	return found;
 }

@@ -1,5 +1,6 @@
 /* pam_tenure — configuration, PAM items, user lookup, messages, audit. */
 #include "module.h"
+#include "tenure/account.h"
 #include "tenure/names.h"
 
 #include <errno.h>
@@ -138,21 +139,9 @@ int pt_get_user(struct pt_ctx *ctx)
 
 int pt_is_local_user(const char *user)
 {
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	int found = 0;
+	long uid;
 
-	if (!f)
-		return 0;
-	while (fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0) {
-		if (strcmp(pw.pw_name, user) == 0) {
-			found = 1;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
+	return tenure_local_user(user, &uid) == 1;
 }
 
 int pt_ldap_find_user(struct pt_ctx *ctx, struct tenure_ldap *h, const char *const *attrs,
