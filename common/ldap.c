@@ -42,6 +42,7 @@ struct tenure_ldap {
 struct tenure_ldap_res {
 	LDAP *ld;             /* a duplicate handle, so results outlive reconnects */
 	LDAPMessage *msg;
+	pid_t pid;            /* process that made it */
 };
 
 struct tenure_ldap_pager {
@@ -206,14 +207,24 @@ static void drop(struct tenure_ldap *h)
 
 	if (!h->ld)
 		return;
-	pipe_block(&g);
-	if (h->pid != getpid() && h->fd >= 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null >= 0) {
-			dup3(null, h->fd, O_CLOEXEC);
-			close(null);
+	if (h->pid != getpid()) {
+		/* A child after fork: the descriptor is pointed at /dev/null so
+		 * that nothing can ever write on the parent's connection through
+		 * it, and the handle is forgotten, not unbound: a thread of the
+		 * parent may have held one of libldap's locks of this connection
+		 * at fork time, and that thread does not exist here. */
+		if (h->fd >= 0) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null >= 0) {
+				dup3(null, h->fd, O_CLOEXEC);
+				close(null);
+			}
 		}
+		h->ld = NULL;
+		h->fd = -1;
+		return;
 	}
+	pipe_block(&g);
 	ldap_unbind_ext(h->ld, NULL, NULL);
 	pipe_restore(&g);
 	h->ld = NULL;
@@ -668,6 +679,7 @@ static int make_res(struct tenure_ldap *h, LDAPMessage *msg, struct tenure_ldap_
 		return -ENOMEM;
 	}
 	r->msg = msg;
+	r->pid = getpid();
 	*out = r;
 	return 0;
 }
@@ -794,7 +806,9 @@ void tenure_ldap_res_free(struct tenure_ldap_res *res)
 	if (!res)
 		return;
 	ldap_msgfree(res->msg);
-	if (res->ld) {
+	/* In a child after fork the duplicate handle is forgotten, as in
+	 * drop(): unbinding it could wait on a lock of a vanished thread. */
+	if (res->ld && res->pid == getpid()) {
 		struct pipe_guard g;
 		pipe_block(&g);
 		ldap_unbind_ext(res->ld, NULL, NULL);
