@@ -81,8 +81,6 @@ static int read_entry(struct tenure_ldap *ld, const struct tenure_config *cfg,
 		 ev->user[0] ? "uid" : "employeeNumber", esc);
 	rc = tenure_ldap_search(ld, cfg->base_passwd ? cfg->base_passwd : cfg->base,
 				LDAP_SCOPE_SUBTREE, filter, attrs, 2, &res);
-	if (rc == -EPROTO && tenure_ldap_res_count(res) > 1)
-		rc = -EEXIST;
 	if (rc)
 		goto out;
 	if (tenure_ldap_res_count(res) == 0) {
