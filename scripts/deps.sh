@@ -10,14 +10,14 @@
 #           sqlite3 wamerican (word list) john-data (common passwords)
 #           procps psmisc iproute2
 #   demo:   locales (the zh_CN.UTF-8 step)
-#   sshd end-to-end test: openssh-server openssh-client sshpass
+#   sshd end-to-end test: openssh-server openssh-client sshpass expect
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpam0g-dev libpam-modules libldap-dev
 libargon2-dev libssl-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libsystemd-dev gettext check libsubunit-dev slapd ldap-utils pamtester curl
 openssl sqlite3 wamerican john-data procps psmisc iproute2 locales
-openssh-server openssh-client sshpass"
+openssh-server openssh-client sshpass expect"
 
 missing=""
 for p in $PKGS; do

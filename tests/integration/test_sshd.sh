@@ -21,7 +21,7 @@
 #                            also hides a host nscd socket)
 #   /var/log                 tmpfs: btmp/wtmp/lastlog writes stay private
 # and starts `sshd -D -e` on a loopback port with a private host key.  Then,
-# with ssh, sshpass and an SSH_ASKPASS helper (tests/sshd/askpass):
+# with ssh, sshpass, expect and an SSH_ASKPASS helper (tests/sshd/askpass):
 #   1. alice logs in with her password; `id` shows her directory groups;
 #   2. three wrong passwords lock bob out (deny 3); then the right one fails,
 #      and so does his SSH key (the account phase sees the lockout);
@@ -30,7 +30,7 @@
 #   3. pwold (password too old) is made to change it inside the
 #      keyboard-interactive dialogue, gets in, and the new password works;
 #      mustchange (pwdReset) changes it on a TTY through passwd(1), which
-#      sshd runs after password authentication (answered by tty_chat);
+#      sshd runs after password authentication (answered by expect(1));
 #   4. carol logs in by key and by password; after a SCIM PATCH active=false
 #      to tenure-syncd both are refused by the account phase.  The time from
 #      the PATCH to the first refused key login is printed ("# ..."), never
@@ -48,7 +48,7 @@
 # server started here is left running.  Skips (exit 0) when not root, or
 # when mount namespaces, sshd, ssh or sshpass are unavailable.
 #
-# Packages: openssh-server openssh-client sshpass.
+# Packages: openssh-server openssh-client sshpass expect.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -625,38 +625,22 @@ shipped_part() {
 }
 
 # tty_chat LOG OLD NEW USER@HOST CMD: log in with password authentication
-# (the password comes from tests/sshd/askpass), on a remote TTY (ssh -tt
-# inside script(1)), and answer the password-change prompts that arrive
-# on that TTY like expect(1) would: each answer is sent only once its
-# prompt has been seen.  Everything seen goes to LOG; exit status in $RC.
+# (the password comes from tests/sshd/askpass), on a remote TTY (ssh -tt on
+# a pseudo-terminal of expect(1)), and answer the password-change prompts
+# that arrive on that TTY, each only once its prompt has been seen
+# (tests/sshd/tty_chat.exp; every wait there is bounded).  Everything seen
+# goes to LOG; exit status in $RC (124: a prompt or the end never came).
 tty_chat() {
 	local log=$1 old=$2 new=$3
 	shift 3
-	local cmd c buf="" step=0 pid
-	cmd=$(printf '%q ' timeout 20 "${SSH[@]}" -tt -o PreferredAuthentications=password \
-		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "$@")
-	: >"$log"
-	coproc CHAT {
-		ASKPASS_LOG=$SSHD_T_WORK/askpass.log ASKPASS_OLD=$old \
-			SSH_ASKPASS="$T_REPO/tests/sshd/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY='' \
-			exec script -q -f -e -c "$cmd" /dev/null 2>&1
-	}
-	pid=$CHAT_PID
-	local in=${CHAT[1]} outfd=${CHAT[0]}
-	# One character at a time, at most 20 s of silence.
-	while IFS= read -r -d '' -n 1 -t 20 c <&"$outfd"; do
-		[[ -n $c ]] || c=$'\n'
-		buf+=$c
-		printf '%s' "$c" >>"$log"
-		case $step:$buf in
-		0:*"Current password: ") printf '%s\r' "$old" >&"$in"; step=1 buf="" ;;
-		1:*"New password: ") printf '%s\r' "$new" >&"$in"; step=2 buf="" ;;
-		2:*"Retype new password: ") printf '%s\r' "$new" >&"$in"; step=3 buf="" ;;
-		esac
-	done
-	exec {in}>&-
 	RC=0
-	wait "$pid" || RC=$?
+	ASKPASS_LOG=$SSHD_T_WORK/askpass.log ASKPASS_OLD=$old \
+		SSH_ASKPASS="$T_REPO/tests/sshd/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY='' \
+		timeout -k 5 90 expect -f "$T_REPO/tests/sshd/tty_chat.exp" "$log" "$old" "$new" \
+		timeout 30 "${SSH[@]}" -tt -o PreferredAuthentications=password \
+		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "$@" \
+		</dev/null >/dev/null 2>&1 || RC=$?
+	((RC == 0)) || sed 's/^/  tty.log | /' "$log" >&2
 }
 
 sshd_ready() {
@@ -712,9 +696,9 @@ skip_all() {
 [[ ! -f $TENURE_BUILD/.sanitize ]] || skip_all "sanitized build ($(cat "$TENURE_BUILD/.sanitize")): sshd cannot load sanitized modules"
 command -v unshare >/dev/null || skip_all "unshare not found (util-linux)"
 [[ -x $SSHD_BIN ]] || skip_all "$SSHD_BIN not found (apt-get install -y openssh-server)"
-for tool in ssh ssh-keygen sshpass ldconfig curl shuf timeout; do
+for tool in ssh ssh-keygen sshpass expect ldconfig curl shuf timeout; do
 	command -v "$tool" >/dev/null ||
-		skip_all "$tool not found (apt-get install -y openssh-client sshpass)"
+		skip_all "$tool not found (apt-get install -y openssh-client sshpass expect)"
 done
 unshare -m --propagation private true 2>/dev/null ||
 	skip_all "cannot create a mount namespace (unshare -m): not permitted here"
@@ -747,6 +731,9 @@ work=$(tmpdir_new)
 chmod 0755 "$work"
 before=$(host_state)
 
+# The namespace part takes about 15 s; every ssh in it is bounded by its
+# own timeout, and the whole part by this generous budget.
+NS_BUDGET=300
 closing='^[^ ]+: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
 got_closing=0
 while IFS= read -r line; do
@@ -760,13 +747,14 @@ while IFS= read -r line; do
 		continue
 	fi
 	printf '%s\n' "$line"
-done < <(SSHD_T_WORK=$work timeout -k 5 120 unshare -m --propagation private -- \
+done < <(SSHD_T_WORK=$work timeout -k 5 "$NS_BUDGET" unshare -m --propagation private -- \
 	"$0" --inner 2>&1)
 wait $! 2>/dev/null
 inner_rc=$?
 if ((got_closing == 1)); then
 	t_ok "the namespace part ran to its end (exit $inner_rc)"
 else
+	((inner_rc == 124)) && echo "# the namespace part was stopped after $NS_BUDGET s" >&2
 	t_fail "the namespace part ran to its end (exit $inner_rc)"
 	[[ -r $work/sshd.log ]] && tail -n 30 "$work/sshd.log" | sed 's/^/  sshd.log | /' >&2
 fi
@@ -785,7 +773,7 @@ leftovers() {
 		ns=$(cat "$work/mntns")
 		for p in /proc/[0-9]*; do
 			[[ $(readlink "$p/ns/mnt" 2>/dev/null) == "$ns" ]] &&
-				out+="${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"$'\n'
+				out+="${p#/proc/} $(tr '\0' ' ' 2>/dev/null <"$p/cmdline")"$'\n'
 		done
 	fi
 	out+=$(pgrep -a -f -- "$work" || true)

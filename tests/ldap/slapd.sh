@@ -120,7 +120,7 @@ _slapd_alive() {
 		wait "$pid" 2>/dev/null || true # our child: reap it
 		return 1
 	fi
-	cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+	cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
 	[[ $cmd == *slapd*"$dir/slapd.conf"* ]]
 }
 
