@@ -32,7 +32,8 @@ static void pending_clear(struct nss_ent *en)
 	en->has_pending = 0;
 }
 
-void nss_ent_reset(struct nss_ent *en)
+/* Free everything an enumeration holds (its lock held). */
+static void ent_reset(struct nss_ent *en)
 {
 	int service = en->kind == NSS_ENT_SP;
 
@@ -52,13 +53,15 @@ void nss_ent_reset(struct nss_ent *en)
 	en->done = 0;
 }
 
-int nss_ent_next(struct nss_ent *en, int service, const char *base, const char *filter,
-		 const char *const *attrs, struct tenure_ldap_res **res, tenure_ldap_entry **e)
+/* The next entry: 0 with *res and *e, 1 at the end, or a negative errno.
+ * Starts the paged search on first use. */
+static int next_entry(struct nss_ent *en, const struct nss_map *m, struct tenure_ldap_res **res,
+		      tenure_ldap_entry **e)
 {
-	int rc;
+	int service = m->service, rc;
 
 	if (!en->started) {
-		rc = nss_pager_start(en->ctx, service, base, filter, attrs, &en->pager);
+		rc = nss_pager_start(en->ctx, service, m->base, m->filter, m->attrs, &en->pager);
 		if (rc)
 			return rc;
 		en->started = 1;
@@ -91,13 +94,86 @@ int nss_ent_next(struct nss_ent *en, int service, const char *base, const char *
  * so errno is all a getpwent() caller can test.  The end of the list is
  * NOTFOUND/ENOENT; a failure is UNAVAIL/EIO (POSIX: "an I/O error has
  * occurred"). */
-enum nss_status nss_ent_status_of(int rc, int *errnop)
+static enum nss_status ent_status_of(int rc, int *errnop)
 {
 	enum nss_status st = nss_status_of(rc, errnop);
 
 	if (st == NSS_STATUS_UNAVAIL)
 		*errnop = EIO;
 	return st;
+}
+
+/* The next record of the enumeration into en->pending: entries that cannot
+ * be returned are skipped (convert.c logs them). */
+static int next_record(struct nss_ent *en)
+{
+	struct tenure_ldap_res *res = NULL;
+	tenure_ldap_entry *e = NULL;
+	struct nss_map m;
+	int rc;
+
+	nss_map_of(en->ctx, en->kind, &m);
+	nss_lock(en->ctx, m.service);
+	for (;;) {
+		rc = next_entry(en, &m, &res, &e);
+		if (rc == 1)
+			rc = -ENOENT;
+		if (rc < 0)
+			break;
+		rc = nss_rec_from_entry(en->ctx, en->kind, res, e, NULL, &en->pending);
+		if (rc == 0)
+			en->has_pending = 1;
+		if (nss_rec_final(rc))
+			break;
+	}
+	nss_unlock(en->ctx, m.service);
+	return rc;
+}
+
+static int pack_pending(struct nss_ent *en, void *out, char *buf, size_t len)
+{
+	switch (en->kind) {
+	case NSS_ENT_PW:
+		return nss_pw_pack(&en->pending.pw, out, buf, len);
+	case NSS_ENT_GR:
+		return nss_gr_pack(&en->pending.gr, 0, out, buf, len);
+	default:
+		return nss_sp_pack(&en->pending.sp, out, buf, len);
+	}
+}
+
+enum nss_status nss_ent_set(struct nss_ent *en)
+{
+	pthread_mutex_lock(&en->lock);
+	ent_reset(en);
+	pthread_mutex_unlock(&en->lock);
+	return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status nss_ent_get(struct nss_ent *en, void *out, char *buf, size_t len, int *errnop)
+{
+	enum nss_status st;
+	struct nss_ctx *c = nss_enter(&st, errnop);
+	int rc = 0;
+
+	if (!c)
+		return st;
+	pthread_mutex_lock(&en->lock);
+	if (!en->ctx && !(en->ctx = nss_ctx_hold()))
+		rc = -EHOSTUNREACH;
+	else if (!en->ctx->cfg->enumerate)
+		rc = -ENOENT;
+	else if (!en->has_pending)
+		rc = next_record(en);
+	if (rc == 0) {
+		/* A record that does not fit stays pending for the retry. */
+		rc = pack_pending(en, out, buf, len);
+		if (rc == 0)
+			pending_clear(en);
+	}
+	pthread_mutex_unlock(&en->lock);
+	nss_leave(c);
+	return ent_status_of(rc, errnop);
 }
 
 static int busy(pthread_mutex_t *m)

@@ -289,3 +289,69 @@ drop:
 	nss_log_drop(dn, why);
 	return -EINVAL;
 }
+
+/* ---- one map, one search ---- */
+
+void nss_map_of(const struct nss_ctx *c, enum nss_ent_kind kind, struct nss_map *m)
+{
+	switch (kind) {
+	case NSS_ENT_PW:
+		*m = (struct nss_map){ c->base_passwd, c->cfg->filter_passwd, nss_pw_attrs, 0 };
+		break;
+	case NSS_ENT_GR:
+		*m = (struct nss_map){ c->base_group, c->cfg->filter_group,
+				       c->cfg->nss_getgrent_skipmembers ? nss_gr_attrs_nomem
+									: nss_gr_attrs, 0 };
+		break;
+	default:
+		*m = (struct nss_map){ c->base_shadow, c->cfg->filter_shadow, nss_sp_attrs, 1 };
+		break;
+	}
+}
+
+int nss_rec_from_entry(struct nss_ctx *c, enum nss_ent_kind kind, struct tenure_ldap_res *res,
+		       tenure_ldap_entry *e, const char *want, union nss_rec *out)
+{
+	switch (kind) {
+	case NSS_ENT_PW:
+		return nss_pw_from_entry(c, res, e, want, &out->pw);
+	case NSS_ENT_GR:
+		return nss_gr_from_entry(c, res, e, want, !c->cfg->nss_getgrent_skipmembers,
+					 &out->gr);
+	default:
+		return nss_sp_from_entry(c, res, e, want, &out->sp);
+	}
+}
+
+int nss_rec_final(int rc)
+{
+	return rc == 0 || rc == -ENOMEM || rc == -EHOSTUNREACH || rc == -ETIMEDOUT;
+}
+
+int nss_search_one(struct nss_ctx *c, enum nss_ent_kind kind, const char *attr,
+		   const char *value, const char *want, union nss_rec *out)
+{
+	struct tenure_ldap_res *res = NULL;
+	struct nss_map m;
+	char filter[4096];
+	int rc;
+
+	nss_map_of(c, kind, &m);
+	if (nss_filter(filter, sizeof(filter), m.filter, attr, value))
+		return -ENOENT;
+	nss_lock(c, m.service);
+	rc = nss_search(c, m.service, m.base, -1, filter, m.attrs, 0, &res);
+	if (rc == 0) {
+		rc = -ENOENT;
+		for (tenure_ldap_entry *e = tenure_ldap_first(res); e; e = tenure_ldap_next(res, e)) {
+			int r = nss_rec_from_entry(c, kind, res, e, want, out);
+			if (nss_rec_final(r)) {
+				rc = r;
+				break;
+			}
+		}
+		tenure_ldap_res_free(res);
+	}
+	nss_unlock(c, m.service);
+	return rc;
+}

@@ -156,6 +156,24 @@ void nss_log_drop(const char *dn, const char *why);
 
 /* ---- entries (entry.c) ---- */
 
+/* The three maps the module serves; shadow goes through the service
+ * session. */
+enum nss_ent_kind { NSS_ENT_PW, NSS_ENT_GR, NSS_ENT_SP };
+
+union nss_rec {
+	struct nss_pw pw;
+	struct nss_gr gr;
+	struct nss_sp sp;
+};
+
+/* Where a map's entries are: base, filter, attributes, session. */
+struct nss_map {
+	const char *base, *filter;
+	const char *const *attrs;
+	int service;
+};
+void nss_map_of(const struct nss_ctx *c, enum nss_ent_kind kind, struct nss_map *m);
+
 extern const char *const nss_pw_attrs[];
 extern const char *const nss_gr_attrs[];
 extern const char *const nss_gr_attrs_nomem[];
@@ -169,6 +187,16 @@ int nss_gr_from_entry(struct nss_ctx *c, struct tenure_ldap_res *res, tenure_lda
 		      const char *want, int with_members, struct nss_gr *out);
 int nss_sp_from_entry(struct nss_ctx *c, struct tenure_ldap_res *res, tenure_ldap_entry *e,
 		      const char *want, struct nss_sp *out);
+/* The record of KIND from an entry (the functions above). */
+int nss_rec_from_entry(struct nss_ctx *c, enum nss_ent_kind kind, struct tenure_ldap_res *res,
+		       tenure_ldap_entry *e, const char *want, union nss_rec *out);
+/* 1 when a from_entry result ends the walk over the entries (a record, no
+ * memory, the directory gone); other results skip the entry. */
+int nss_rec_final(int rc);
+/* One search for ATTR=VALUE in the map of KIND, under the session lock;
+ * the first entry that converts wins.  0, -ENOENT or a negative errno. */
+int nss_search_one(struct nss_ctx *c, enum nss_ent_kind kind, const char *attr,
+		   const char *value, const char *want, union nss_rec *out);
 
 /* ---- cache (cache.c) ---- */
 
@@ -195,8 +223,6 @@ void nss_cache_atfork_child(void);
 
 /* ---- enumeration (ent.c) ---- */
 
-enum nss_ent_kind { NSS_ENT_PW, NSS_ENT_GR, NSS_ENT_SP };
-
 struct nss_ent {
 	pthread_mutex_t lock;
 	int kind;                 /* enum nss_ent_kind */
@@ -206,23 +232,19 @@ struct nss_ent {
 	tenure_ldap_entry *cur;
 	int started, done;
 	int has_pending;          /* a record that did not fit: returned next */
-	union {
-		struct nss_pw pw;
-		struct nss_gr gr;
-		struct nss_sp sp;
-	} pending;
+	union nss_rec pending;
 };
 
 extern struct nss_ent nss_ent_pw, nss_ent_gr, nss_ent_sp;
 
 struct nss_ctx *nss_ctx_hold(void);
 void nss_ctx_drop(struct nss_ctx *c);
-/* Free everything an enumeration holds (lock held by the caller). */
-void nss_ent_reset(struct nss_ent *en);
-/* The next entry: 0 with *res and *e, 1 at the end, or a negative errno.
- * Starts the paged search on first use. */
-int nss_ent_next(struct nss_ent *en, int service, const char *base, const char *filter,
-		 const char *const *attrs, struct tenure_ldap_res **res, tenure_ldap_entry **e);
+/* setXXent/endXXent: forget the enumeration. */
+enum nss_status nss_ent_set(struct nss_ent *en);
+/* getXXent_r: the next record packed into OUT (a struct passwd, group or
+ * spwd for the enumeration's kind).  A record that does not fit stays
+ * pending and comes again on the retry with a larger buffer. */
+enum nss_status nss_ent_get(struct nss_ent *en, void *out, char *buf, size_t len, int *errnop);
 void nss_ent_atfork_child(struct nss_ctx *cur, int abandon);
 /* nss_status_of for getXXent_r: a failure mid-list is UNAVAIL with EIO, so
  * that a caller of getpwent() can tell a cut list from the end (ENOENT). */

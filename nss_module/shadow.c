@@ -25,41 +25,20 @@ NSS_EXPORT enum nss_status _nss_tenure_getspnam_r(const char *name, struct spwd 
 enum nss_status _nss_tenure_getspnam_r(const char *name, struct spwd *sp,
 				       char *buf, size_t len, int *errnop)
 {
-	struct tenure_ldap_res *res = NULL;
-	struct nss_sp rec = { 0 };
+	union nss_rec rec = { 0 };
 	enum nss_status st;
 	struct nss_ctx *c;
-	char filter[4096];
-	int rc;
+	int rc = -ENOENT;
 
 	if (root_only(errnop, &st))
 		return st;
 	if (!(c = nss_enter(&st, errnop)))
 		return st;
-	rc = -ENOENT;
-	if (!nss_name_ok(c, name) ||
-	    nss_filter(filter, sizeof(filter), c->cfg->filter_shadow, "uid", name))
-		goto out;
-	nss_lock(c, 1);
-	rc = nss_search(c, 1, c->base_shadow, -1, filter, nss_sp_attrs, 0, &res);
-	if (rc) {
-		nss_unlock(c, 1);
-		goto out;
-	}
-	rc = -ENOENT;
-	for (tenure_ldap_entry *e = tenure_ldap_first(res); e; e = tenure_ldap_next(res, e)) {
-		int r = nss_sp_from_entry(c, res, e, name, &rec);
-		if (r == 0 || r == -ENOMEM) {
-			rc = r;
-			break;
-		}
-	}
-	tenure_ldap_res_free(res);
-	nss_unlock(c, 1);
+	if (nss_name_ok(c, name))
+		rc = nss_search_one(c, NSS_ENT_SP, "uid", name, name, &rec);
 	if (rc == 0)
-		rc = nss_sp_pack(&rec, sp, buf, len);
-out:
-	nss_sp_clear(&rec);
+		rc = nss_sp_pack(&rec.sp, sp, buf, len);
+	nss_sp_clear(&rec.sp);
 	nss_leave(c);
 	return nss_status_of(rc, errnop);
 }
@@ -67,70 +46,23 @@ out:
 NSS_EXPORT enum nss_status _nss_tenure_setspent(int stayopen);
 enum nss_status _nss_tenure_setspent(int stayopen)
 {
-	pthread_mutex_lock(&nss_ent_sp.lock);
-	nss_ent_reset(&nss_ent_sp);
-	pthread_mutex_unlock(&nss_ent_sp.lock);
-	return NSS_STATUS_SUCCESS;
+	(void)stayopen;
+	return nss_ent_set(&nss_ent_sp);
 }
 
 NSS_EXPORT enum nss_status _nss_tenure_endspent(void);
 enum nss_status _nss_tenure_endspent(void)
 {
-	return _nss_tenure_setspent(0);
-}
-
-static int next_sp(struct nss_ent *en)
-{
-	struct tenure_ldap_res *res;
-	tenure_ldap_entry *e;
-	int rc;
-
-	nss_lock(en->ctx, 1);
-	for (;;) {
-		rc = nss_ent_next(en, 1, en->ctx->base_shadow, en->ctx->cfg->filter_shadow,
-				  nss_sp_attrs, &res, &e);
-		if (rc == 1)
-			rc = -ENOENT;
-		if (rc < 0)
-			break;
-		rc = nss_sp_from_entry(en->ctx, res, e, NULL, &en->pending.sp);
-		if (rc == 0)
-			en->has_pending = 1;
-		if (rc == 0 || rc == -ENOMEM)
-			break;
-	}
-	nss_unlock(en->ctx, 1);
-	return rc;
+	return nss_ent_set(&nss_ent_sp);
 }
 
 NSS_EXPORT enum nss_status _nss_tenure_getspent_r(struct spwd *sp, char *buf, size_t len,
 						  int *errnop);
 enum nss_status _nss_tenure_getspent_r(struct spwd *sp, char *buf, size_t len, int *errnop)
 {
-	struct nss_ent *en = &nss_ent_sp;
 	enum nss_status st;
-	struct nss_ctx *c;
-	int rc = 0;
 
 	if (root_only(errnop, &st))
 		return st;
-	if (!(c = nss_enter(&st, errnop)))
-		return st;
-	pthread_mutex_lock(&en->lock);
-	if (!en->ctx && !(en->ctx = nss_ctx_hold()))
-		rc = -EHOSTUNREACH;
-	else if (!en->ctx->cfg->enumerate)
-		rc = -ENOENT;
-	else if (!en->has_pending)
-		rc = next_sp(en);
-	if (rc == 0) {
-		rc = nss_sp_pack(&en->pending.sp, sp, buf, len);
-		if (rc == 0) {
-			nss_sp_clear(&en->pending.sp);
-			en->has_pending = 0;
-		}
-	}
-	pthread_mutex_unlock(&en->lock);
-	nss_leave(c);
-	return nss_ent_status_of(rc, errnop);
+	return nss_ent_get(&nss_ent_sp, sp, buf, len, errnop);
 }
