@@ -35,6 +35,10 @@ int ctl_take_flag(int *argc, char **argv, const char *flag);
 /* Remove "--opt VALUE" / "--opt=VALUE"; returns the value or NULL. */
 const char *ctl_take_opt(int *argc, char **argv, const char *opt);
 
+/* 1 with a warning in why when this host's own name is looked up in DNS
+ * before any local source (hostname_check.c); else 0. */
+int ctl_hostname_check(char *why, size_t len);
+
 /* Command groups: argv[0] is the group name. */
 int cmd_policy(struct ctl *ctl, int argc, char **argv);   /* policy check|show */
 int cmd_filter(struct ctl *ctl, int argc, char **argv);   /* filter build|check */

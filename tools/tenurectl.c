@@ -219,7 +219,12 @@ int cmd_config(struct ctl *ctl, int argc, char **argv)
 	if (ctl_load_config(ctl, 0, &cfg))
 		return 1;
 	if (strcmp(argv[1], "check") == 0) {
+		char why[1024];
+
 		printf("%s: OK\n", ctl->conf_path ? ctl->conf_path : tenure_config_path());
+		/* A host-wide matter, not one of the file's: a warning only. */
+		if (ctl->scope == TENURE_SCOPE_HOST && ctl_hostname_check(why, sizeof(why)))
+			fprintf(stderr, "%s: warning: %s\n", ctl->prog, why);
 		tenure_config_free(cfg);
 		return 0;
 	}
