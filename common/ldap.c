@@ -36,6 +36,7 @@ struct tenure_ldap {
 	int cur;              /* index of the URI in use */
 	int start;            /* where the next connect starts */
 	int user;             /* bound as a user: never reconnects */
+	int code;             /* LDAP result code of the last operation */
 	char err[256];
 };
 
@@ -162,6 +163,11 @@ static void set_err(struct tenure_ldap *h, const char *fmt, ...)
 const char *tenure_ldap_error(const struct tenure_ldap *h)
 {
 	return h ? h->err : "no session";
+}
+
+int tenure_ldap_result_code(const struct tenure_ldap *h)
+{
+	return h ? h->code : LDAP_OTHER;
 }
 
 const char *tenure_ldap_uri(const struct tenure_ldap *h)
@@ -619,6 +625,7 @@ static int result_code(struct tenure_ldap *h, LDAPMessage *res, LDAPControl ***r
 	char *msg = NULL;
 
 	rc = ldap_parse_result(h->ld, res, &err, NULL, &msg, NULL, rctrls, 0);
+	h->code = rc != LDAP_SUCCESS ? rc : err;
 	if (rc != LDAP_SUCCESS) {
 		set_err(h, "%s", ldap_err2string(rc));
 		return map_ldap_rc(rc);
@@ -967,6 +974,7 @@ static int write_op(struct tenure_ldap *h, int add, const char *dn, LDAPMod **mo
 		goto out;
 	rc = add ? ldap_add_ext(h->ld, dn, mods, NULL, NULL, &msgid)
 		 : ldap_modify_ext(h->ld, dn, mods, NULL, NULL, &msgid);
+	h->code = rc;
 	if (rc != LDAP_SUCCESS) {
 		set_err(h, "%s %s: %s", add ? "add" : "modify", dn, ldap_err2string(rc));
 		if (rc == LDAP_SERVER_DOWN)

@@ -7,8 +7,10 @@
  *
  * Reads go to LDAP directly; a change of `active` (PATCH, PUT, DELETE) is a
  * journaled leaver/rehire event like any other, applied by the worker.
- * POST creates the entry directly (uidNumber allocated under a mutex from
- * uid_min..uid_max).
+ * POST creates the entry directly: the uidNumber is the highest in
+ * uid_min..uid_max plus one, chosen under a mutex; another writer on the
+ * same directory is caught by the unique overlay (a refused add takes the
+ * next number) or, without it, by a check after the add (settle_uid).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -522,6 +524,85 @@ static int next_uid(struct syncd_rt *rt, long *out)
 	return 0;
 }
 
+/* Whether an entry created before DN also holds uidNumber N (another
+ * tenure-syncd on the same directory, or an admin, between our search and
+ * our add): 1 with its DN in other, 0 when DN is the only or the earliest
+ * holder, or a negative errno.  "Earliest" is by entryCSN, which orders
+ * changes by time on a directory with one provider; equal CSNs fall back
+ * to the DN, so two writers always agree on who keeps the number. */
+static int uid_held_earlier(struct syncd_rt *rt, long n, const char *dn, char *other,
+			    size_t olen)
+{
+	static const char *const attrs[] = { "entryCSN", NULL };
+	struct tenure_ldap *ld = syncd_ldap(rt);
+	struct tenure_ldap_res *res = NULL;
+	char filter[64], mine[128] = "", csn[128], edn[700];
+	char best[128] = "", best_dn[700] = "";
+	int rc;
+
+	if (!ld)
+		return -ENOMEM;
+	snprintf(filter, sizeof(filter), "(uidNumber=%ld)", n);
+	rc = tenure_ldap_search(ld, people_base(rt->cfg), LDAP_SCOPE_SUBTREE, filter, attrs, 0, &res);
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	for (tenure_ldap_entry *e = tenure_ldap_first(res); e; e = tenure_ldap_next(res, e)) {
+		if (tenure_ldap_get_dn(res, e, edn, sizeof(edn)) ||
+		    tenure_ldap_get_str(res, e, "entryCSN", csn, sizeof(csn)))
+			continue;
+		if (strcasecmp(edn, dn) == 0) {
+			snprintf(mine, sizeof(mine), "%s", csn);
+			continue;
+		}
+		if (!best[0] || strcmp(csn, best) < 0 ||
+		    (strcmp(csn, best) == 0 && strcasecmp(edn, best_dn) < 0)) {
+			snprintf(best, sizeof(best), "%s", csn);
+			snprintf(best_dn, sizeof(best_dn), "%s", edn);
+		}
+	}
+	tenure_ldap_res_free(res);
+	if (!best[0])
+		return 0;
+	if (mine[0] && (strcmp(mine, best) < 0 || (strcmp(mine, best) == 0 && strcasecmp(dn, best_dn) < 0)))
+		return 0;
+	snprintf(other, olen, "%s", best_dn);
+	return 1;
+}
+
+/* After the add: if an earlier entry holds the same uidNumber, move ours
+ * to a free one (and check again).  A directory with the unique overlay
+ * (examples/ldap/unique.conf) never gets here; without it, this keeps
+ * numbers distinct across several tenure-syncd on one directory. */
+static int settle_uid(struct syncd_rt *rt, const char *dn, long *uidn)
+{
+	char other[700], num[24];
+	char *vals[] = { num, NULL };
+	LDAPMod m = { .mod_op = LDAP_MOD_REPLACE, .mod_type = (char *)"uidNumber", .mod_values = vals };
+	LDAPMod *mods[] = { &m, NULL };
+	long next;
+	int rc;
+
+	for (int i = 0; i < 16; i++) {
+		rc = uid_held_earlier(rt, *uidn, dn, other, sizeof(other));
+		if (rc <= 0)
+			return rc;
+		rc = next_uid(rt, &next);
+		if (rc)
+			return rc;
+		tenure_log(&S.log, LOG_WARNING,
+			   "scim create: uidNumber %ld of %s is also held by %s, created earlier by "
+			   "another writer: moving to %ld (the unique overlay, "
+			   "examples/ldap/unique.conf, makes the directory refuse such duplicates)",
+			   *uidn, dn, other, next);
+		snprintf(num, sizeof(num), "%ld", next);
+		rc = tenure_ldap_modify(syncd_ldap(rt), dn, mods);
+		if (rc)
+			return rc;
+		*uidn = next;
+	}
+	return -EAGAIN;
+}
+
 struct newuser {
 	const char *userName, *given, *family, *formatted, *mail, *ext;
 };
@@ -630,9 +711,26 @@ static void create_user(struct syncd_rt *rt, const struct request *rq, struct re
 		ldap_failure(r, rc);
 		goto out;
 	}
-	rc = next_uid(rt, &uidn);
-	if (!rc)
-		rc = add_entry(rt, &u, uidn, dn, sizeof(dn));
+	/* Another writer may take the number between the search and the add:
+	 * a directory with the unique overlay refuses ours (constraint
+	 * violation), and the next search sees theirs. */
+	for (int attempt = 0;; attempt++) {
+		rc = next_uid(rt, &uidn);
+		if (!rc)
+			rc = add_entry(rt, &u, uidn, dn, sizeof(dn));
+		if (rc != -EPROTO || attempt == 15 ||
+		    tenure_ldap_result_code(syncd_ldap(rt)) != LDAP_CONSTRAINT_VIOLATION)
+			break;
+		tenure_log(&S.log, LOG_INFO, "scim create user=%s: uidNumber %ld taken meanwhile (%s); "
+			   "trying the next", u.userName, uidn, tenure_ldap_error(syncd_ldap(rt)));
+	}
+	if (!rc) {
+		rc = settle_uid(rt, dn, &uidn);
+		if (rc)
+			tenure_log(&S.log, LOG_ERR, "scim create user=%s: %s was added but its uidNumber "
+				   "%ld could not be checked unique: %s", u.userName, dn, uidn,
+				   tenure_ldap_error(syncd_ldap(rt)));
+	}
 	pthread_mutex_unlock(&create_lock);
 	if (rc == -ENOSPC) {
 		scim_error(r, 409, "uniqueness", "no free uidNumber left in uid_min..uid_max");

@@ -78,6 +78,9 @@ int tenure_ldap_open_user(const struct tenure_config *cfg, const char *dn,
 
 /* The last error as text (never a secret). */
 const char *tenure_ldap_error(const struct tenure_ldap *h);
+/* The LDAP result code (LDAP_*) the server gave the last search or write,
+ * for callers that must tell e.g. alreadyExists from constraintViolation. */
+int tenure_ldap_result_code(const struct tenure_ldap *h);
 
 /* The URI in use now, or NULL when not connected. */
 const char *tenure_ldap_uri(const struct tenure_ldap *h);

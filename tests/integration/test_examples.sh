@@ -73,6 +73,7 @@ slapd_start "$d/slapd" >/dev/null
 sed 's/cn=default,/cn=example-default,/; s/^cn: default/cn: example-default/' "$ex/ldap/ppolicy-default.ldif" >"$d/ppolicy.ldif"
 expect_rc 0 ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" -f "$d/ppolicy.ldif"
 expect_rc 0 ldapmodify -n -f "$ex/ldap/indexes.ldif"
+expect_rc 0 ldapmodify -n -f "$ex/ldap/unique.ldif"
 expect_rc 0 grep -q "tenureAccount" "$ex/ldap/tenure.schema"
 
 # --- HR samples against a real tenure-syncd

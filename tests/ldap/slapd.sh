@@ -54,14 +54,15 @@
 #
 # Environment knobs: SLAPD_DEBUG (slapd -d level, default 0; e.g. "stats"
 # logs every operation to DIR/slapd.log), SLAPD_START_TIMEOUT (seconds,
-# default 10).
+# default 10), SLAPD_UNIQUE (0 leaves out the unique overlay).
 #
 # The server: back_mdb (dbnosync: fast, and still safe against a killed
 # slapd, only not against a power cut), ppolicy overlay with the default
 # policy cn=default,ou=policies (no lockout, so tenure's own tally is what is
 # tested), {ARGON2} password hashing with tiny cost parameters so tests stay
-# fast, the ACLs and limits of examples/ldap/acl.conf, and the tenure schema
-# of examples/ldap/tenure.schema.
+# fast, the ACLs and limits of examples/ldap/acl.conf, the unique overlay on
+# uidNumber of examples/ldap/unique.conf, and the tenure schema of
+# examples/ldap/tenure.schema.
 #
 # LDIF placeholders, replaced in seed.ldif and --ldif files before loading:
 # @TODAY@, @TODAY_MINUS_N@, @TODAY_PLUS_N@ = days since 1970-01-01 (UTC),
@@ -262,6 +263,7 @@ _slapd_write_conf() {
 			# changes of thousands of test users stay fast.
 			moduleload argon2 m=64 t=1 p=1
 			password-hash {ARGON2}
+			moduleload unique
 
 			# Root DSE and subschema: clients discover controls and schema.
 			access to dn.base="" by * read
@@ -298,6 +300,10 @@ _slapd_write_conf() {
 
 			include $ex/acl.conf
 		EOF
+		# One uidNumber per person (SLAPD_UNIQUE=0: a directory without it).
+		if [[ ${SLAPD_UNIQUE:-1} != 0 ]]; then
+			echo "include $ex/unique.conf" >>"$dir/slapd.conf"
+		fi
 	)
 }
 
