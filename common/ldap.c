@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <openldap.h>
 #include <poll.h>
+#include <resolv.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <pthread.h>
@@ -249,6 +250,61 @@ static int set_timeouts(int fd, int seconds)
 
 /* Connect to host:port, every socket close-on-exec from creation, bounded
  * by deadline (monotonic seconds). */
+/* ---- bounded name lookups ----
+ *
+ * glibc's resolver waits 5 s per try and tries twice by default, per name
+ * server, whatever the caller's own limits: with a DNS server that does
+ * not answer, every process that resolves a user would wait that long.
+ * Around the lookups tenure makes (the server's host name in `uri`, and
+ * libldap's start-up, below) this thread's resolver is asked for one try
+ * per server, the whole within about `seconds`, and the thread's own
+ * settings are put back right after.  _res is per thread: nothing else of
+ * the host process changes (an uninitialised _res is initialised first,
+ * from resolv.conf, as glibc itself would on first use). */
+struct res_bound {
+	int retrans, retry, saved;
+};
+
+static void res_bound_begin(struct res_bound *b, int seconds)
+{
+	struct __res_state *rs = &_res;
+	int n;
+
+	b->saved = 0;
+	if (!(rs->options & RES_INIT) && res_init() != 0)
+		return;
+	n = rs->nscount > 0 ? rs->nscount : 1;
+	b->retrans = rs->retrans;
+	b->retry = rs->retry;
+	b->saved = 1;
+	/* glibc gives server i (0-based) about retrans * 2^i / n seconds. */
+	rs->retrans = seconds / n > 1 ? seconds / n : 1;
+	rs->retry = 1;
+}
+
+static void res_bound_end(const struct res_bound *b)
+{
+	if (!b->saved)
+		return;
+	_res.retrans = b->retrans;
+	_res.retry = b->retry;
+}
+
+/* libldap's one-time start-up (ldap_int_initialize) looks up this host's
+ * own name for SASL, which tenure never uses: run it first, bounded to a
+ * second, before the first handle of the process is made. */
+static void libldap_start(void)
+{
+	struct res_bound b;
+	int level;
+
+	res_bound_begin(&b, 1);
+	(void)ldap_get_option(NULL, LDAP_OPT_DEBUG_LEVEL, &level);
+	res_bound_end(&b);
+}
+
+static pthread_once_t libldap_once = PTHREAD_ONCE_INIT;
+
 static int tcp_connect(struct tenure_ldap *h, const char *host, int port, double deadline)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
@@ -257,7 +313,14 @@ static int tcp_connect(struct tenure_ldap *h, const char *host, int port, double
 	int fd = -1, rc;
 
 	snprintf(portbuf, sizeof(portbuf), "%d", port);
-	rc = getaddrinfo(host, portbuf, &hints, &ai);
+	{
+		struct res_bound b;
+		int left = (int)(deadline - now_mono());
+
+		res_bound_begin(&b, left > 1 ? left : 1);
+		rc = getaddrinfo(host, portbuf, &hints, &ai);
+		res_bound_end(&b);
+	}
 	if (rc) {
 		set_err(h, "%s: %s", host, gai_strerror(rc));
 		return -EHOSTUNREACH;
@@ -425,6 +488,7 @@ static int connect_one(struct tenure_ldap *h, int idx, const char *dn, const cha
 	int fd, rc, port, tls;
 	double deadline = now_mono() + c->bind_timelimit;
 
+	pthread_once(&libldap_once, libldap_start);
 	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS) {
 		set_err(h, "%s: not a valid LDAP URI", uri);
 		return -EINVAL;

@@ -4,9 +4,10 @@
  * once in every process that first uses it: sshd's connection children,
  * login, su, and every process that resolves a directory user through
  * libnss_tenure.  When nsswitch.conf sends that lookup to DNS and the DNS
- * server does not answer, each such process waits for the resolver's
- * timeout (5 s x 2 attempts with a default resolv.conf) before its first
- * directory lookup.  `config check` warns when that can happen.
+ * server does not answer, each such process waits before its first
+ * directory lookup: about a second, since common/ldap.c bounds the
+ * resolver there (glibc's own default would be 5 s x 2 tries).  `config
+ * check` warns when that can happen.
  *
  * The hosts line is walked in order: `files` with the name in /etc/hosts,
  * `myhostname` and `resolve` answer locally; `dns` reached first means the
@@ -111,7 +112,8 @@ int ctl_hostname_check(char *why, size_t len)
 				 "this host's name \"%s\" is not in " HOSTS " and is looked up in DNS "
 				 "(" NSSWITCH " hosts: %s): libldap resolves it once in every process "
 				 "that uses pam_tenure or libnss_tenure, so a DNS server that does not "
-				 "answer delays each of them by the resolver's timeout; add the name "
+				 "answer delays each of them (by about a second: tenure bounds the "
+				 "wait); add the name "
 				 "to " HOSTS " (e.g. \"127.0.1.1 %s\")",
 				 name, services, name);
 			return 1;

@@ -4,7 +4,8 @@
  * conversation with pam_tenure in one process, with the directory up and
  * with it unreachable, and checks after each step that nothing of the
  * host changed: umask, working directory, every signal disposition, the
- * signal mask, the environment, stdout and stderr (nothing written), and
+ * signal mask, the environment, the thread's resolver settings (_res),
+ * stdout and stderr (nothing written), and
  * that no descriptor lacks close-on-exec.  The process staying alive to
  * report is the check that nothing called exit or abort.
  *
@@ -19,6 +20,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <resolv.h>
 #include <security/pam_appl.h>
 #include <shadow.h>
 #include <signal.h>
@@ -37,6 +39,8 @@ struct state {
 	struct sigaction act[NSIG];
 	sigset_t mask;
 	char env[8192];
+	int retrans, retry;       /* this thread's resolver (_res) */
+	unsigned long options;
 };
 
 static FILE *report;
@@ -63,6 +67,9 @@ static void snapshot(struct state *s)
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, NULL, &s->act[sig]);
 	sigprocmask(SIG_BLOCK, NULL, &s->mask);
+	s->retrans = _res.retrans;
+	s->retry = _res.retry;
+	s->options = _res.options;
 	s->env[0] = '\0';
 	for (char **e = environ; e && *e && off < sizeof(s->env); e++)
 		off += (size_t)snprintf(s->env + off, sizeof(s->env) - off, "%s\n", *e);
@@ -101,6 +108,9 @@ static void compare(const struct state *a, const char *step)
 	}
 	snprintf(what, sizeof(what), "%s: environment unchanged", step);
 	ok(strcmp(a->env, b.env) == 0, what);
+	snprintf(what, sizeof(what), "%s: resolver settings (_res retrans %d, retry %d) unchanged",
+		 step, b.retrans, b.retry);
+	ok(a->retrans == b.retrans && a->retry == b.retry && a->options == b.options, what);
 }
 
 /* Descriptors open at start came from the caller, not from the modules. */
@@ -233,6 +243,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGUSR1, SIG_IGN);   /* a host with its own dispositions */
 	umask(027);
+	/* A host that uses the resolver, with settings of its own; the
+	 * modules bound their own lookups and must put these back. */
+	res_init();
+	_res.retrans = 3;
+	_res.retry = 4;
 
 	snapshot(&before);
 	nss_round(argv[3]);
