@@ -51,13 +51,19 @@ if [[ -f $TENURE_BUILD/.sanitize ]]; then
 	case $(cat "$TENURE_BUILD/.sanitize") in
 	*undefined*) T_SAN_PRELOAD="$T_SAN_PRELOAD $(gcc -print-file-name=libubsan.so)" ;;
 	esac
-	mkdir -p "$TENURE_BUILD/sanbin"
+	t_sanbin=$TENURE_BUILD/sanbin
+	mkdir -p "$t_sanbin"
+	# A script that runs another (e.g. itself in a namespace) sources this
+	# again with sanbin already on PATH: the wrappers must name the real
+	# programs, never themselves.
+	t_path_real=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$t_sanbin" | paste -sd: -)
 	for t_prog in getent id; do
 		printf '#!/bin/sh\nLD_PRELOAD="%s${LD_PRELOAD:+ $LD_PRELOAD}" exec %s "$@"\n' \
-			"${T_SAN_PRELOAD# }" "$(command -v "$t_prog")" >"$TENURE_BUILD/sanbin/$t_prog"
-		chmod +x "$TENURE_BUILD/sanbin/$t_prog"
+			"${T_SAN_PRELOAD# }" "$(PATH=$t_path_real command -v "$t_prog")" >"$t_sanbin/$t_prog.$$"
+		chmod +x "$t_sanbin/$t_prog.$$"
+		mv -f "$t_sanbin/$t_prog.$$" "$t_sanbin/$t_prog"
 	done
-	export PATH=$TENURE_BUILD/sanbin:$PATH
+	export PATH=$t_sanbin:$t_path_real
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:verify_asan_link_order=0}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
