@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -219,7 +220,18 @@ void tenure_audit_release(struct tenure_audit *a)
 	pthread_mutex_unlock(&a->lock);
 }
 
-int tenure_audit_verify(const char *path, long *lines, long *bad_line, char *err, size_t errlen)
+void tenure_audit_head(struct tenure_audit *a, long *seq, char hash[65])
+{
+	pthread_mutex_lock(&a->lock);
+	*seq = a->seq;
+	memcpy(hash, a->prev, 65);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* The chain check; with anchor_seq > 0 the SHA-256 of that line is kept in
+ * at_anchor (empty when the file is shorter). */
+static int verify(const char *path, long anchor_seq, char at_anchor[65], long *lines,
+		  long *bad_line, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
 	char expect[65] = ZERO_HASH, prev[65];
@@ -267,6 +279,8 @@ int tenure_audit_verify(const char *path, long *lines, long *bad_line, char *err
 			break;
 		}
 		tenure_sha256_hex(line, (size_t)n, expect);
+		if (no == anchor_seq)
+			memcpy(at_anchor, expect, 65);
 	}
 	if (ferror(f) && !rc) {
 		snprintf(err, errlen, "%s: read error", path);
@@ -278,4 +292,39 @@ int tenure_audit_verify(const char *path, long *lines, long *bad_line, char *err
 		*bad_line = no;
 	*lines = no;
 	return rc;
+}
+
+int tenure_audit_verify(const char *path, long *lines, long *bad_line, char *err, size_t errlen)
+{
+	char unused[65] = "";
+
+	return verify(path, 0, unused, lines, bad_line, err, errlen);
+}
+
+int tenure_audit_verify_anchor(const char *path, long anchor_seq, const char *anchor_hash,
+			       long *lines, long *bad_line, char *err, size_t errlen)
+{
+	char at[65] = "";
+	int rc;
+
+	if (anchor_seq < 1 || strlen(anchor_hash) != 64) {
+		snprintf(err, errlen, "anchor: a seq of 1 or more and a SHA-256 of 64 hex digits");
+		return -EINVAL;
+	}
+	rc = verify(path, anchor_seq, at, lines, bad_line, err, errlen);
+	if (rc)
+		return rc;
+	if (*lines < anchor_seq) {
+		snprintf(err, errlen, "line %ld: missing: the log ends at line %ld but the anchor "
+			 "names line %ld (lines cut from the end)", *lines + 1, *lines, anchor_seq);
+		*bad_line = *lines + 1;
+		return 1;
+	}
+	if (strcasecmp(at, anchor_hash) != 0) {
+		snprintf(err, errlen, "line %ld: differs from the anchor (SHA-256 %.16s..., anchor "
+			 "%.16s...)", anchor_seq, at, anchor_hash);
+		*bad_line = anchor_seq;
+		return 1;
+	}
+	return 0;
 }

@@ -128,8 +128,21 @@ int main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 	tenure_log(&S.log, LOG_NOTICE, "ready journal=%s backlog=%ld", S.rt->cfg->journal,
 		   atomic_load(&S.m.backlog));
+	syncd_audit_anchor(1);
 	for (;;) {
-		sig = sigwaitinfo(&set, NULL);
+		struct syncd_rt *rt = rt_get();
+		/* The audit head goes to the log every audit_anchor_interval
+		 * seconds when it moved (0: after each record, in util.c). */
+		struct timespec every = { .tv_sec = rt && rt->cfg->audit_anchor_interval > 0
+							    ? rt->cfg->audit_anchor_interval
+							    : 3600 };
+
+		rt_put(rt);
+		sig = sigtimedwait(&set, NULL, &every);
+		if (sig < 0) {
+			syncd_audit_anchor(0);
+			continue;
+		}
 		if (sig == SIGHUP) {
 			reload();
 			continue;
@@ -146,6 +159,7 @@ stop:
 	worker_join();
 	spool_join();
 	syncd_audit("stop", (const char *)NULL);
+	syncd_audit_anchor(0);
 out:
 	tenure_journal_close(S.journal);
 	tenure_audit_close(S.audit);

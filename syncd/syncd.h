@@ -92,6 +92,10 @@ int syncd_valid_id(const char *s);
  * fields to the audit log. */
 void syncd_audit(const char *action, ...) __attribute__((sentinel));
 void syncd_audit_event(const char *action, const struct tenure_event *ev, const char *detail);
+/* Log the audit log's head ("audit head seq=N sha256=HASH"), the anchor
+ * for `tenurectl audit verify --head`, when it moved since the last one
+ * (or always, with force). */
+void syncd_audit_anchor(int force);
 
 /* intake.c: journal ev, audit it, wake the worker.  Returns 0 new, 1
  * duplicate id (already journaled), -EAGAIN backlog full, or an error. */

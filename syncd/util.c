@@ -292,16 +292,43 @@ static void add_field(FILE *f, const char *key, const char *val)
 	json_decref(v);
 }
 
+void syncd_audit_anchor(int force)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static long logged = -1;
+	char hash[65];
+	long seq;
+
+	if (!S.audit)
+		return;
+	pthread_mutex_lock(&lock);
+	tenure_audit_head(S.audit, &seq, hash);
+	if (force || seq != logged) {
+		tenure_log(&S.log, LOG_NOTICE, "audit head seq=%ld sha256=%s", seq, hash);
+		logged = seq;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 static void audit_write(char *buf, size_t len)
 {
-	int rc;
+	struct syncd_rt *rt;
+	int rc, every;
 
 	if (len > 0 && buf[0] == ',')
 		rc = tenure_audit_append(S.audit, buf + 1);
 	else
 		rc = tenure_audit_append(S.audit, buf);
-	if (rc)
+	if (rc) {
 		tenure_log(&S.log, LOG_ERR, "audit append failed: %s", strerror(-rc));
+		return;
+	}
+	rt = rt_get();
+	every = rt && rt->cfg->audit_anchor_interval == 0;
+	if (rt)
+		rt_put(rt);
+	if (every)
+		syncd_audit_anchor(0);
 }
 
 void syncd_audit(const char *action, ...)

@@ -27,7 +27,7 @@ static const struct {
 	{ "lockout", cmd_lockout, "lockout show [USER] | reset USER   failed-login tallies" },
 	{ "account", cmd_account, "account USER                 the verdict the account phase would give" },
 	{ "events",  cmd_events,  "events list|show|retry|release   tenure-syncd's event journal" },
-	{ "audit",   cmd_audit,   "audit verify FILE            check the audit log's hash chain" },
+	{ "audit",   cmd_audit,   "audit verify FILE [--head SEQ:SHA256]   check the audit log's hash chain" },
 	{ "report",  cmd_report,  "report [--json|--csv]        compliance report" },
 };
 

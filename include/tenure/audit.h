@@ -6,8 +6,11 @@
  * breaks the chain at the next one.  Appends are one write(2) each on an
  * O_APPEND descriptor, fsync'ed, and serialised by a mutex inside the handle.
  *
- * The log does not defend against truncation of its last lines by someone
- * who can write the file; ship it to a remote collector for that.
+ * The chain alone cannot show that its last lines were cut off by someone
+ * who can write the file.  For that the writer publishes its head (the seq
+ * and SHA-256 of its last line, tenure_audit_head) somewhere else -- the
+ * system log, shipped to a collector -- and tenure_audit_verify_anchor
+ * checks a file against such an anchor.
  */
 #ifndef TENURE_AUDIT_H
 #define TENURE_AUDIT_H
@@ -39,6 +42,17 @@ void tenure_audit_release(struct tenure_audit *a);
  * number of lines), 1 when broken (*bad_line = first bad line, 1-based, and
  * a reason in err), or a negative errno (err says why). */
 int tenure_audit_verify(const char *path, long *lines, long *bad_line, char *err, size_t errlen);
+
+/* As tenure_audit_verify, and then against an anchor published earlier by
+ * the writer: line anchor_seq must still be there with SHA-256 anchor_hash.
+ * 1 with err saying the log was cut short (*bad_line = the first missing
+ * line) or the anchored line differs. */
+int tenure_audit_verify_anchor(const char *path, long anchor_seq, const char *anchor_hash,
+			       long *lines, long *bad_line, char *err, size_t errlen);
+
+/* The writer's head: seq of the last line (0 when empty) and its SHA-256
+ * (64 zeros when empty). */
+void tenure_audit_head(struct tenure_audit *a, long *seq, char hash[65]);
 
 /* SHA-256 of buf as 64 hex digits + NUL into hex[65]. */
 void tenure_sha256_hex(const void *buf, size_t len, char hex[65]);

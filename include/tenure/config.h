@@ -141,6 +141,7 @@ struct tenure_config {
 	char *journal;
 	char *spool_dir;
 	char *audit_log;
+	int audit_anchor_interval;
 	long max_body;
 	int mass_change_limit;
 	int mass_change_percent;

@@ -228,10 +228,27 @@ expect_match 'line 5' "$T_OUT" "audit verify names line 5 of $n as the first bad
 sed '7d' "$d/audit.log" >"$d/deleted.log"
 expect_rc 1 "$CTL" audit verify "$d/deleted.log"
 expect_match 'line 7' "$T_OUT" "deleting line 7 is detected at line 7"
+# The last lines cut off: the chain alone cannot tell, the head tenure-syncd
+# logged (its anchor, for a remote log collector) can.
+anchor=$(grep -o 'audit head seq=[0-9]* sha256=[0-9a-f]*' "$SYNCD_LOG" | tail -n 1)
+expect_match "^audit head seq=$n sha256=[0-9a-f]{64}\$" "$anchor" "tenure-syncd logs the audit head at stop (seq $n)"
+expect_rc 0 "$CTL" audit verify "$d/audit.log" --head "$anchor"
+expect_match "line $n matches the anchor" "$T_OUT" "audit verify --head: the log matches the logged head"
+head -n $((n - 2)) "$d/audit.log" >"$d/cut.log"
+expect_rc 0 "$CTL" audit verify "$d/cut.log"
+expect_rc 1 "$CTL" audit verify "$d/cut.log" --head "$anchor"
+expect_match "line $((n - 1)): missing: the log ends at line $((n - 2)) but the anchor names line $n" "$T_OUT" \
+	"audit verify --head: two lines cut from the end are caught"
+expect_rc 2 "$CTL" audit verify "$d/audit.log" --head "12:nothex"
 
 # ---- restart continues the audit chain; non-loopback without TLS refused ----
-printf 'per_ip_connections 2\nconnection_timeout 2\n' >>"$d/syncd.conf"
+printf 'per_ip_connections 2\nconnection_timeout 2\naudit_anchor_interval 0\n' >>"$d/syncd.conf"
 syncd_start "$d" && t_ok "restart on the same journal" || t_fail "restart on the same journal"
+# audit_anchor_interval 0: the head is logged after every record.
+expect_match '^20[02] ' "$(post_event '{"id":"anchor-1","type":"rehire","user":"u00002"}')" "an event after the restart"
+wait_until 5 grep -q "audit head seq=$((n + 2)) " "$SYNCD_LOG" &&
+	t_ok "audit_anchor_interval 0: the head is logged right after each record" ||
+	t_fail "audit_anchor_interval 0: the head is logged right after each record ($(grep 'audit head' "$SYNCD_LOG" | tail -n 2 | tr '\n' ' '))"
 # two idle connections use up per_ip_connections 2: a third is refused ...
 exec 7<>"/dev/tcp/127.0.0.1/$SYNCD_PORT" 8<>"/dev/tcp/127.0.0.1/$SYNCD_PORT"
 sleep 0.2

@@ -141,6 +141,45 @@ START_TEST(open_refuses_torn_tail)
 }
 END_TEST
 
+/* The writer's head is an anchor: cutting lines off the end keeps the
+ * chain intact, but not the anchor; an edit of the anchored line (with
+ * every later line rewritten to match) is caught by the anchor too. */
+START_TEST(anchor_catches_truncation)
+{
+	struct tenure_audit *a;
+	char err[512], head[65], other[65];
+	long seq, lines, bad;
+
+	write_n(5);
+	ck_assert_int_eq(tenure_audit_open(path, &a, err, sizeof(err)), 0);
+	tenure_audit_head(a, &seq, head);
+	tenure_audit_close(a);
+	ck_assert_int_eq(seq, 5);
+	ck_assert_int_eq(tenure_audit_verify_anchor(path, 5, head, &lines, &bad, err, sizeof(err)), 0);
+	ck_assert_int_eq(tenure_audit_verify_anchor(path, 3, head, &lines, &bad, err, sizeof(err)), 1);
+	ck_assert_int_eq(bad, 3);
+	ck_assert_ptr_nonnull(strstr(err, "differs from the anchor"));
+	/* Cut the last two lines: the chain alone is still intact. */
+	sed("4,5d");
+	ck_assert_int_eq(verify(&lines, &bad), 0);
+	ck_assert_int_eq(lines, 3);
+	ck_assert_int_eq(tenure_audit_verify_anchor(path, 5, head, &lines, &bad, err, sizeof(err)), 1);
+	ck_assert_int_eq(bad, 4);
+	ck_assert_ptr_nonnull(strstr(err, "cut from the end"));
+	/* An empty log's head: seq 0, 64 zeros; a bad anchor is refused. */
+	unlink(path);
+	ck_assert_int_eq(tenure_audit_open(path, &a, err, sizeof(err)), 0);
+	tenure_audit_head(a, &seq, other);
+	tenure_audit_close(a);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_str_eq(other, "0000000000000000000000000000000000000000000000000000000000000000");
+	ck_assert_int_eq(tenure_audit_verify_anchor(path, 0, head, &lines, &bad, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(tenure_audit_verify_anchor(path, 1, "abc", &lines, &bad, err, sizeof(err)),
+			 -EINVAL);
+}
+END_TEST
+
 START_TEST(sha256_known_value)
 {
 	char hex[65];
@@ -166,6 +205,7 @@ int main(void)
 	tcase_add_test(tc, append_refuses_newlines);
 	tcase_add_test(tc, open_refuses_torn_tail);
 	tcase_add_test(tc, sha256_known_value);
+	tcase_add_test(tc, anchor_catches_truncation);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
