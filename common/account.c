@@ -1,6 +1,7 @@
 /* tenure — account state and the account-phase verdict (see account.h). */
 #include "tenure/account.h"
 #include "tenure/config.h"
+#include "tenure/history.h"
 #include "tenure/ldap.h"
 #include "tenure/names.h"
 
@@ -220,6 +221,42 @@ static int pick_entry(const struct tenure_config *cfg, struct tenure_ldap_res *r
 	return 0;
 }
 
+/* The one entry of an LDAP account (rules of tenure_account_read_ldap),
+ * searched with attrs ("uid" and "uidNumber" among them) on h or, when h
+ * is NULL, on a session of its own in *own (the caller closes it and frees
+ * *r either way). */
+static int find_ldap_entry(const struct tenure_config *cfg, struct tenure_ldap *h,
+			   const char *user, const char *const *attrs, struct tenure_ldap **own,
+			   struct tenure_ldap_res **r, tenure_ldap_entry **e, long *uid,
+			   char *err, size_t errlen)
+{
+	const char *base = cfg->base_passwd ? cfg->base_passwd : cfg->base;
+	char esc[3 * TENURE_NAME_MAX + 1], filter[4096];
+	int rc;
+
+	*own = NULL;
+	*r = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	if (!tenure_name_valid(cfg->validnames, user) || tenure_ldap_escape(user, esc, sizeof(esc)))
+		return -ENOENT;
+	if ((size_t)snprintf(filter, sizeof(filter), "(&%s(uid=%s))", cfg->filter_passwd, esc) >= sizeof(filter))
+		return -EINVAL;
+	if (!h) {
+		rc = tenure_ldap_open(cfg, cfg->binddn ? TENURE_LDAP_SERVICE : TENURE_LDAP_ANON, own);
+		if (rc)
+			return rc;
+		h = *own;
+	}
+	rc = tenure_ldap_search(h, base ? base : "", LDAP_SCOPE_SUBTREE, filter, attrs, 2, r);
+	if (rc) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", tenure_ldap_error(h));
+		return rc;
+	}
+	return pick_entry(cfg, *r, user, e, uid);
+}
+
 int tenure_account_read_ldap(const struct tenure_config *cfg, struct tenure_ldap *h,
 			     const char *user, struct tenure_acct_info *info,
 			     char *err, size_t errlen)
@@ -229,39 +266,38 @@ int tenure_account_read_ldap(const struct tenure_config *cfg, struct tenure_ldap
 		"shadowInactive", "shadowExpire", "pwdChangedTime", "pwdAccountLockedTime",
 		"nsAccountLock", "pwdReset", "tenureDisabledAt", "tenureDisabledReason", NULL,
 	};
-	const char *base = cfg->base_passwd ? cfg->base_passwd : cfg->base;
-	char esc[3 * TENURE_NAME_MAX + 1], filter[4096];
-	struct tenure_ldap *own = NULL;
-	struct tenure_ldap_res *r = NULL;
+	struct tenure_ldap *own;
+	struct tenure_ldap_res *r;
 	tenure_ldap_entry *e = NULL;
 	int rc;
 
 	info_init(info, TENURE_ACCT_LDAP);
-	if (err && errlen)
-		err[0] = '\0';
-	if (!tenure_name_valid(cfg->validnames, user) || tenure_ldap_escape(user, esc, sizeof(esc)))
-		return -ENOENT;
-	if ((size_t)snprintf(filter, sizeof(filter), "(&%s(uid=%s))", cfg->filter_passwd, esc) >= sizeof(filter))
-		return -EINVAL;
-	if (!h) {
-		rc = tenure_ldap_open(cfg, cfg->binddn ? TENURE_LDAP_SERVICE : TENURE_LDAP_ANON, &own);
-		if (rc)
-			return rc;
-		h = own;
+	rc = find_ldap_entry(cfg, h, user, attrs, &own, &r, &e, &info->uid, err, errlen);
+	if (rc == 0) {
+		if (tenure_ldap_get_dn(r, e, info->dn, sizeof(info->dn)) != 0)
+			info->dn[0] = '\0';
+		fill_from_entry(r, e, info);
 	}
-	rc = tenure_ldap_search(h, base ? base : "", LDAP_SCOPE_SUBTREE, filter, attrs, 2, &r);
-	if (rc) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s", tenure_ldap_error(h));
-		goto out;
-	}
-	rc = pick_entry(cfg, r, user, &e, &info->uid);
-	if (rc)
-		goto out;
-	if (tenure_ldap_get_dn(r, e, info->dn, sizeof(info->dn)) != 0)
-		info->dn[0] = '\0';
-	fill_from_entry(r, e, info);
-out:
+	tenure_ldap_res_free(r);
+	tenure_ldap_close(own);
+	return rc;
+}
+
+int tenure_account_ldap_history(const struct tenure_config *cfg, const char *user, char ***out,
+				char *err, size_t errlen)
+{
+	static const char *const attrs[] = { "uid", "uidNumber", "tenurePasswordHistory", NULL };
+	struct tenure_ldap *own;
+	struct tenure_ldap_res *r;
+	tenure_ldap_entry *e = NULL;
+	long uid;
+	int rc;
+
+	*out = NULL;
+	rc = find_ldap_entry(cfg, NULL, user, attrs, &own, &r, &e, &uid, err, errlen);
+	if (rc == 0)
+		rc = tenure_ldap_get_strs(r, e, "tenurePasswordHistory", TENURE_HIST_MAX,
+					  TENURE_PHC_MAX, out);
 	tenure_ldap_res_free(r);
 	tenure_ldap_close(own);
 	return rc;

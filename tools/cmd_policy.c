@@ -4,7 +4,8 @@
  *       reads one candidate (the first line of stdin, newline dropped),
  *       prints every rule it fails; exit 0 accepted, 1 refused, 2 error.
  *       --user adds the user-name and GECOS checks (GECOS from the passwd
- *       database) and the history of a local account, when readable.
+ *       database) and the password history: the local store, then the
+ *       directory entry's tenurePasswordHistory (binddn, so as root).
  *   tenurectl policy check --batch [--user NAME]  < candidates
  *       one candidate per line; prints "accepted" or "refused RULE,RULE..."
  *       per line (for auditing a list, and for bench/policy.sh); exit 0
@@ -13,6 +14,7 @@
  *       every policy key with its effective value and where it came from.
  */
 #include "ctl.h"
+#include "tenure/account.h"
 #include "tenure/history.h"
 #include "tenure/ldap.h"
 #include "tenure/names.h"
@@ -152,6 +154,34 @@ static int batch(const struct tenure_policy *pol, const struct tenure_pw_account
 	return any ? 1 : 0;
 }
 
+/* Whether pw is in the user's history: the local store (local accounts,
+ * and directories without the tenure schema), then the directory entry's
+ * tenurePasswordHistory, where pam_tenure keeps it for directory accounts
+ * (read with binddn, so as root).  Nothing readable: not reused, said on
+ * stderr when the directory could not be asked. */
+static int reused(struct ctl *ctl, const struct tenure_config *cfg, const char *user,
+		  const char *pw, size_t len)
+{
+	char **hist = NULL, err[TENURE_ERRLEN];
+	long uid;
+	int found = 0, rc;
+
+	if (tenure_history_local_read(cfg->history_dir, user, &hist) == 0)
+		found = tenure_history_find(hist, pw, len) >= 0;
+	tenure_strv_free(hist);
+	hist = NULL;
+	if (found || tenure_local_user(user, &uid) == 1 || cfg->n_uri == 0)
+		return found;
+	rc = tenure_account_ldap_history(cfg, user, &hist, err, sizeof(err));
+	if (rc == 0)
+		found = tenure_history_find(hist, pw, len) >= 0;
+	else if (rc != -ENOENT)
+		ctl_err(ctl, "--user %s: the directory's password history could not be read (%s%s%s)",
+			user, strerror(-rc), err[0] ? ": " : "", err);
+	tenure_strv_free(hist);
+	return found;
+}
+
 static int check(struct ctl *ctl, int argc, char **argv)
 {
 	const char *user = ctl_take_opt(&argc, argv, "--user");
@@ -160,7 +190,7 @@ static int check(struct ctl *ctl, int argc, char **argv)
 	struct tenure_policy *pol = NULL;
 	struct tenure_pw_account acct = { 0 };
 	struct tenure_pw_result res;
-	char err[TENURE_ERRLEN], gecos[1024], **hist = NULL;
+	char err[TENURE_ERRLEN], gecos[1024];
 	char *pw = NULL;
 	size_t len = 0;
 	int rc = 2;
@@ -194,14 +224,11 @@ static int check(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	tenure_policy_check(pol, pw, len, &acct, &res);
-	if (user && cfg->remember > 0 &&
-	    tenure_history_local_read(cfg->history_dir, user, &hist) == 0 &&
-	    tenure_history_find(hist, pw, len) >= 0)
+	if (user && cfg->remember > 0 && reused(ctl, cfg, user, pw, len))
 		tenure_policy_result_add(&res, TENURE_PW_REUSED, cfg->remember);
 	print_result(ctl, &res);
 	rc = res.n ? 1 : 0;
 out:
-	tenure_strv_free(hist);
 	if (pw)
 		secret_freezero(pw, CANDIDATE_MAX + 1);
 	tenure_policy_close(pol);

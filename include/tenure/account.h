@@ -97,6 +97,14 @@ int tenure_account_read_ldap(const struct tenure_config *cfg, struct tenure_ldap
 			     const char *user, struct tenure_acct_info *info,
 			     char *err, size_t errlen);
 
+/* The tenurePasswordHistory values (argon2id PHC strings) of an LDAP
+ * account, found by the rules above on a session of its own (binddn when
+ * configured: the shipped ACLs let the service DN read them).  0 with a
+ * NULL-terminated list, possibly empty (free with tenure_strv_free),
+ * -ENOENT, or an LDAP error. */
+int tenure_account_ldap_history(const struct tenure_config *cfg, const char *user, char ***out,
+				char *err, size_t errlen);
+
 /* Root, or a member of admin_group (primary or supplementary, through
  * NSS): locked out only with even_deny_root. */
 int tenure_account_privileged(const struct tenure_config *cfg, const char *user, long uid);

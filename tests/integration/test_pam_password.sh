@@ -224,9 +224,20 @@ expect_match 'The new password was refused' "$T_OUT" "shipped stack: local weak 
 run sh -c "printf '%s\n' 'Summ3r2024!' | TENURE_CONF=$work/main.conf $ctl policy check"
 expect_eq "$RC" 1 "policy check: weak refused (exit 1)"
 expect_match 'minlen:.*dictcheck:' "$(tr '\n' ' ' <<<"$T_OUT")" "policy check: every rule listed"
-run sh -c "printf '%s\n' '$strong1' | TENURE_CONF=$work/main.conf $ctl --json policy check --user alice"
+strong4='Hb3)sX7~qD5=mR9j'
+run sh -c "printf '%s\n' '$strong4' | TENURE_CONF=$work/main.conf $ctl --json policy check --user alice"
 expect_eq "$RC" 0 "policy check --json: strong accepted"
 expect_match '"accepted":true' "$T_OUT" "policy check --json output"
+# alice's history is on her entry (tenurePasswordHistory): policy check
+# --user reads it there, as the module does, and refuses a recent one.
+run sh -c "printf '%s\n' '$strong1' | TENURE_CONF=$work/main.conf $ctl policy check --user alice"
+expect_eq "$RC" 1 "policy check --user: a password from the directory's history refused"
+expect_match 'remember: The password was used recently \(it is one of the last 3\)' "$T_OUT" \
+	"policy check --user: says it was used recently"
+run sh -c "printf '%s\n' '$strong1' | TENURE_CONF=$work/main.conf $ctl policy check --user bob"
+expect_eq "$RC" 1 "policy check --user bob: bob's current password (set above) refused too"
+run sh -c "printf '%s\n' '$strong1' | TENURE_CONF=$work/main.conf $ctl policy check --user carol"
+expect_eq "$RC" 0 "policy check --user carol: the same password is fine for someone else"
 printf '%s\n' 'hunter2' 'correct horse' 'Tr0ub4dor&3' >"$work/list.txt"
 expect_rc 0 "$ctl" filter build -o "$work/f.filter" "$work/list.txt"
 run sh -c "printf '%s\n' hunter2 'correct horse' 'Tr0ub4dor&3' | $ctl filter check $work/f.filter"
