@@ -19,6 +19,8 @@
 #                                d=$(tmpdir_new) -- the removal is registered
 #                                in the calling shell through a list file)
 #   t_build_path REL             $TENURE_BUILD/REL as an absolute path
+#   t_run_part CMD [ARG...]      run a part elsewhere (a namespace), count
+#                                its results as ours; 0 if it ran to its end
 #
 # Results go to stdout as "ok - DESC", "FAIL - DESC", "skip - DESC (REASON)";
 # details of failures go to stderr.  TENURE_BUILD (default "build", relative
@@ -134,6 +136,30 @@ t_end() {
 
 t_build_path() {
 	echo "$TENURE_BUILD/$1"
+}
+
+# t_run_part CMD [ARG...]: run a part of this test elsewhere (e.g. the
+# script itself in a namespace: unshare ... "$0" --inner) and take its
+# results as ours: its ok/FAIL/skip lines are shown and counted, its
+# closing line is swallowed.  Returns 0 when that closing line came (the
+# part ran to its end), else 1; the part's exit status is in T_PART_RC.
+t_run_part() {
+	local closing='^[^ ]+: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' line got=0
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) T_PASS=$((T_PASS + 1)) ;;
+		"FAIL - "*) T_FAILED=$((T_FAILED + 1)) ;;
+		"skip - "*) T_SKIPPED=$((T_SKIPPED + 1)) ;;
+		esac
+		if [[ $line =~ $closing ]]; then
+			got=1
+			continue
+		fi
+		printf '%s\n' "$line"
+	done < <("$@" 2>&1)
+	wait $! 2>/dev/null
+	T_PART_RC=$?
+	((got == 1))
 }
 
 # Temporary directories are listed in a file so that tmpdir_new works from a

@@ -734,28 +734,12 @@ before=$(host_state)
 # The namespace part takes about 15 s; every ssh in it is bounded by its
 # own timeout, and the whole part by this generous budget.
 NS_BUDGET=300
-closing='^[^ ]+: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
-got_closing=0
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) T_PASS=$((T_PASS + 1)) ;;
-	"FAIL - "*) T_FAILED=$((T_FAILED + 1)) ;;
-	"skip - "*) T_SKIPPED=$((T_SKIPPED + 1)) ;;
-	esac
-	if [[ $line =~ $closing ]]; then
-		got_closing=1
-		continue
-	fi
-	printf '%s\n' "$line"
-done < <(SSHD_T_WORK=$work timeout -k 5 "$NS_BUDGET" unshare -m --propagation private -- \
-	"$0" --inner 2>&1)
-wait $! 2>/dev/null
-inner_rc=$?
-if ((got_closing == 1)); then
-	t_ok "the namespace part ran to its end (exit $inner_rc)"
+if t_run_part env SSHD_T_WORK="$work" timeout -k 5 "$NS_BUDGET" unshare -m --propagation private -- \
+	"$0" --inner; then
+	t_ok "the namespace part ran to its end (exit $T_PART_RC)"
 else
-	((inner_rc == 124)) && echo "# the namespace part was stopped after $NS_BUDGET s" >&2
-	t_fail "the namespace part ran to its end (exit $inner_rc)"
+	((T_PART_RC == 124)) && echo "# the namespace part was stopped after $NS_BUDGET s" >&2
+	t_fail "the namespace part ran to its end (exit $T_PART_RC)"
 	[[ -r $work/sshd.log ]] && tail -n 30 "$work/sshd.log" | sed 's/^/  sshd.log | /' >&2
 fi
 
