@@ -248,8 +248,6 @@ static int set_timeouts(int fd, int seconds)
 	return 0;
 }
 
-/* Connect to host:port, every socket close-on-exec from creation, bounded
- * by deadline (monotonic seconds). */
 /* ---- bounded name lookups ----
  *
  * glibc's resolver waits 5 s per try and tries twice by default, per name
@@ -305,6 +303,8 @@ static void libldap_start(void)
 
 static pthread_once_t libldap_once = PTHREAD_ONCE_INIT;
 
+/* Connect to host:port, every socket close-on-exec from creation, bounded
+ * by deadline (monotonic seconds). */
 static int tcp_connect(struct tenure_ldap *h, const char *host, int port, double deadline)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };

@@ -527,9 +527,11 @@ static int next_uid(struct syncd_rt *rt, long *out)
 /* Whether an entry created before DN also holds uidNumber N (another
  * tenure-syncd on the same directory, or an admin, between our search and
  * our add): 1 with its DN in other, 0 when DN is the only or the earliest
- * holder, or a negative errno.  "Earliest" is by entryCSN, which orders
- * changes by time on a directory with one provider; equal CSNs fall back
- * to the DN, so two writers always agree on who keeps the number. */
+ * holder, or a negative errno.  "Earliest" is by entryCSN, the time of an
+ * entry's last change -- for entries just added, their creation -- which
+ * orders changes on a directory with one provider (with several, clocks
+ * decide: the overlay is the sure way); equal CSNs fall back to the DN, so
+ * two writers agree on who keeps the number. */
 static int uid_held_earlier(struct syncd_rt *rt, long n, const char *dn, char *other,
 			    size_t olen)
 {
