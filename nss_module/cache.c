@@ -210,19 +210,30 @@ int nss_cache_pw_get(const char *name, struct nss_pw *out)
 	return rc;
 }
 
-void nss_cache_put_pw(const struct nss_pw *p, int ttl)
+/* A copy of rec (a struct nss_pw or nss_gr, as c's kind says) into c; on
+ * failure c holds nothing to free. */
+static int copy_rec(struct centry *c, const void *rec)
+{
+	if (c->kind == NSS_C_PWNAM || c->kind == NSS_C_PWUID)
+		return nss_pw_copy(rec, &c->u.pw);
+	return nss_gr_copy(rec, &c->u.gr);
+}
+
+/* One record under both its keys, name and number: both or neither. */
+static void put_both(int kname, int kid, const char *name, unsigned long id, const void *rec,
+		     int ttl)
 {
 	struct centry *a, *b;
 
 	if (ttl <= 0)
 		return;
-	a = centry_new(NSS_C_PWNAM, p->name, 0, ttl);
-	b = centry_new(NSS_C_PWUID, NULL, p->uid, ttl);
-	if (!a || !b || nss_pw_copy(p, &a->u.pw) || nss_pw_copy(p, &b->u.pw)) {
+	a = centry_new(kname, name, 0, ttl);
+	b = centry_new(kid, NULL, id, ttl);
+	if (!a || !b || copy_rec(a, rec) || copy_rec(b, rec)) {
 		if (a)
-			a->neg = !a->u.pw.name, centry_free(a);
+			centry_free(a);
 		if (b)
-			b->neg = !b->u.pw.name, centry_free(b);
+			centry_free(b);
 		return;
 	}
 	pthread_mutex_lock(&lock);
@@ -231,25 +242,14 @@ void nss_cache_put_pw(const struct nss_pw *p, int ttl)
 	pthread_mutex_unlock(&lock);
 }
 
+void nss_cache_put_pw(const struct nss_pw *p, int ttl)
+{
+	put_both(NSS_C_PWNAM, NSS_C_PWUID, p->name, p->uid, p, ttl);
+}
+
 void nss_cache_put_gr(const struct nss_gr *g, int ttl)
 {
-	struct centry *a, *b;
-
-	if (ttl <= 0)
-		return;
-	a = centry_new(NSS_C_GRNAM, g->name, 0, ttl);
-	b = centry_new(NSS_C_GRGID, NULL, g->gid, ttl);
-	if (!a || !b || nss_gr_copy(g, &a->u.gr) || nss_gr_copy(g, &b->u.gr)) {
-		if (a)
-			a->neg = !a->u.gr.name, centry_free(a);
-		if (b)
-			b->neg = !b->u.gr.name, centry_free(b);
-		return;
-	}
-	pthread_mutex_lock(&lock);
-	insert_locked(a);
-	insert_locked(b);
-	pthread_mutex_unlock(&lock);
+	put_both(NSS_C_GRNAM, NSS_C_GRGID, g->name, g->gid, g, ttl);
 }
 
 void nss_cache_put_neg(enum nss_ckind k, const char *name, unsigned long id, int ttl)
