@@ -10,7 +10,8 @@
  * POST creates the entry directly: the uidNumber is the highest in
  * uid_min..uid_max plus one, chosen under a mutex; another writer on the
  * same directory is caught by the unique overlay (a refused add takes the
- * next number) or, without it, by a check after the add (settle_uid).
+ * next number) and by a check after the add (settle_uid), which also
+ * covers what the overlay lets through.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -572,9 +573,11 @@ static int uid_held_earlier(struct syncd_rt *rt, long n, const char *dn, char *o
 }
 
 /* After the add: if an earlier entry holds the same uidNumber, move ours
- * to a free one (and check again).  A directory with the unique overlay
- * (examples/ldap/unique.conf) never gets here; without it, this keeps
- * numbers distinct across several tenure-syncd on one directory. */
+ * to a free one (and check again).  Without the unique overlay this is
+ * what keeps numbers distinct across several tenure-syncd on one
+ * directory; with it, it still matters, because the overlay checks before
+ * each write: two adds of the same number at the same moment can both
+ * pass it (seen under load). */
 static int settle_uid(struct syncd_rt *rt, const char *dn, long *uidn)
 {
 	char other[700], num[24];
@@ -598,6 +601,9 @@ static int settle_uid(struct syncd_rt *rt, const char *dn, long *uidn)
 			   *uidn, dn, other, next);
 		snprintf(num, sizeof(num), "%ld", next);
 		rc = tenure_ldap_modify(syncd_ldap(rt), dn, mods);
+		if (rc == -EPROTO &&
+		    tenure_ldap_result_code(syncd_ldap(rt)) == LDAP_CONSTRAINT_VIOLATION)
+			continue;   /* the overlay: someone took `next` meanwhile */
 		if (rc)
 			return rc;
 		*uidn = next;

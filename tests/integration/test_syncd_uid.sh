@@ -4,7 +4,8 @@
 # "highest + 1" under its own mutex, so both may pick the same number.
 #   - with the unique overlay (examples/ldap/unique.conf, the default of the
 #     test server) slapd refuses the second add and tenure-syncd takes the
-#     next number;
+#     next number (the overlay checks before each write, so two adds at the
+#     same moment can both pass it: the check below catches those too);
 #   - without it (SLAPD_UNIQUE=0) tenure-syncd finds the duplicate after its
 #     add and moves the later entry (by entryCSN) to a free number, logging
 #     why.
@@ -80,7 +81,8 @@ syncd_slapd_start "$d/ldap-unique" || { t_fail "slapd starts"; t_end; exit 1; }
 race uq
 # shellcheck disable=SC2086
 n=$(cat $RACE_LOGS | grep -c 'taken meanwhile' || true)
-echo "# with the unique overlay: $n adds refused by the directory and retried"
+m=$(cat $RACE_LOGS | grep -c 'moving to' || true)
+echo "# with the unique overlay: $n adds refused by the directory and retried, $m entries the overlay let through moved after their add"
 out=$(ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" 2>&1 <<EOF
 dn: uid=dupuid,ou=people,$SLAPD_BASE
 objectClass: inetOrgPerson
