@@ -19,6 +19,8 @@
 #                                d=$(tmpdir_new) -- the removal is registered
 #                                in the calling shell through a list file)
 #   t_build_path REL             $TENURE_BUILD/REL as an absolute path
+#   t_mount_ns_outer             run "$0 --inner" in a private mount
+#                                namespace, then check nothing was left
 #   t_run_part CMD [ARG...]      run a part elsewhere (a namespace), count
 #                                its results as ours; 0 if it ran to its end
 #
@@ -136,6 +138,36 @@ t_end() {
 
 t_build_path() {
 	echo "$TENURE_BUILD/$1"
+}
+
+# t_mount_ns_outer: the outer half of a test that runs "$0 --inner" in a
+# private mount namespace (tmpfs mounts and the like): the inner part gets
+# its work directory in FAULTS_WORK, prints its checks and closing line,
+# and is stopped after 300 s.  Afterwards nothing it started may be left
+# running and the host's tmpfs mounts must be as before.  Exits with the
+# inner part's status (1 when either after-check fails).
+t_mount_ns_outer() {
+	local before after work rc left
+	before=$(grep -c ' tmpfs ' /proc/self/mounts)
+	# The work directory is made out here, so that whatever the inner part
+	# leaves running (if it is killed) can be found and stopped.
+	work=$(tmpdir_new)
+	FAULTS_WORK=$work timeout -k 5 300 unshare -m --propagation private -- "$0" --inner
+	rc=$?
+	left=$(pgrep -f -- "$work" | xargs)
+	if [[ -n $left ]]; then
+		# shellcheck disable=SC2086 # a list of pids
+		kill -9 $left 2>/dev/null
+		echo "FAIL - processes of the namespace part left running: $left"
+		rc=1
+	fi
+	after=$(grep -c ' tmpfs ' /proc/self/mounts)
+	if [[ $before != "$after" ]]; then
+		echo "FAIL - the host's mount table changed (tmpfs mounts: $before -> $after)"
+		echo "$T_NAME-host: 0 passed, 1 failed"
+		exit 1
+	fi
+	exit "$rc"
 }
 
 # t_run_part CMD [ARG...]: run a part of this test elsewhere (e.g. the

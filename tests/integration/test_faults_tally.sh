@@ -32,26 +32,7 @@ if [[ ${1:-} != --inner ]]; then
 	command -v unshare >/dev/null || skip_all "unshare not found (util-linux)"
 	unshare -m --propagation private true 2>/dev/null ||
 		skip_all "cannot create a mount namespace (unshare -m): not permitted here"
-	mounts_before=$(grep -c ' tmpfs ' /proc/self/mounts)
-	# The inner part prints the checks and its own closing line.  Its work
-	# directory is made out here, so that whatever it leaves running (if it
-	# is killed) can be found and stopped.
-	work=$(tmpdir_new)
-	FAULTS_WORK=$work timeout -k 5 300 unshare -m --propagation private -- "$0" --inner
-	rc=$?
-	left=$(pgrep -f -- "$work" | xargs)
-	if [[ -n $left ]]; then
-		kill -9 $left 2>/dev/null
-		echo "FAIL - processes of the namespace part left running: $left"
-		rc=1
-	fi
-	mounts_after=$(grep -c ' tmpfs ' /proc/self/mounts)
-	if [[ $mounts_before != "$mounts_after" ]]; then
-		echo "FAIL - the host's mount table changed (tmpfs mounts: $mounts_before -> $mounts_after)"
-		echo "test_faults_tally-host: 0 passed, 1 failed"
-		exit 1
-	fi
-	exit "$rc"
+	t_mount_ns_outer
 fi
 
 # ---- inside the namespace ----
