@@ -170,18 +170,32 @@ replays=$(awk '$2 != ""' "$d/applies" | wc -l)
 t_ok "audit: $(wc -l <"$d/applies") apply lines, $replays of them replays noted 'already on the entry'"
 
 # ---- LDAP ----
-# Successful modifies per entry, from slapd's stats log (MOD dn=... then
-# RESULT tag=103 err=0 on the same conn/op).
+# Modifies per entry, from slapd's stats log: "MOD dn=..." then, on the same
+# conn/op, "RESULT tag=103 err=N".  A modify whose client was killed while
+# it ran has no RESULT line at all: slapd abandons the operations of a
+# closed connection and logs no result for them, even when the backend
+# already committed the change (the restarted daemon then finds its id in
+# tenureLastEvent and notes the event as 'already on the entry').  So per
+# user: "ok" = modifies with err=0, "cut" = modifies with no result.
 awk '
 	/ MOD dn="uid=u[0-9]+,/ { match($0, /conn=[0-9]+ op=[0-9]+/); k = substr($0, RSTART, RLENGTH)
-		match($0, /uid=u[0-9]+/); dn[k] = substr($0, RSTART + 4, RLENGTH - 4) }
-	/ RESULT tag=103 err=0 / { match($0, /conn=[0-9]+ op=[0-9]+/); k = substr($0, RSTART, RLENGTH)
-		if (k in dn) { n[dn[k]]++; delete dn[k] } }
-	END { for (u in n) print u, n[u] }' "$SLAPD_LOG" | sort >"$d/mods"
+		match($0, /uid=u[0-9]+/); dn[k] = substr($0, RSTART + 4, RLENGTH - 4); seen[dn[k]] = 1 }
+	/ RESULT tag=103 / { match($0, /conn=[0-9]+ op=[0-9]+/); k = substr($0, RSTART, RLENGTH)
+		if (k in dn) { if ($0 ~ / err=0 /) ok[dn[k]]++; delete dn[k] } }
+	END { for (k in dn) cut[dn[k]]++
+		for (u in seen) print u, ok[u] + 0, cut[u] + 0 }' "$SLAPD_LOG" | sort >"$d/mods"
 # Applied events per user, from the journal.
 awk '$2 == "applied" { split($1, p, "-"); printf "u%05d\n", p[3] }' "$d/journal" | sort | uniq -c |
 	awk '{ print $2, $1 }' >"$d/want-mods"
-expect_eq "$(diff "$d/want-mods" "$d/mods")" "" "LDAP: one successful modify per applied event, per entry (slapd's log)"
+# Every applied event is one committed modify: at least the logged
+# successes (a second modify for one event would exceed it; the
+# tenureLastEvent add makes it fail in the directory anyway), at most the
+# logged successes plus the modifies cut off by a kill.
+bad=$(awk 'NR == FNR { want[$1] = $2; next }
+	{ w = want[$1] + 0; if (w < $2 || w > $2 + $3) printf "%s:want=%d,ok=%d,cut=%d ", $1, w, $2, $3; delete want[$1] }
+	END { for (u in want) printf "%s:want=%d,no-modify ", u, want[u] }' "$d/want-mods" "$d/mods")
+expect_eq "$bad" "" "LDAP: one committed modify per applied event, per entry (slapd's log)"
+echo "# modifies cut off by a kill (no result logged): $(awk '{ n += $3 } END { print n + 0 }' "$d/mods")"
 # One search for every user: "uid attr value" lines.
 ldapsearch -LLL -o ldif-wrap=no -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" \
 	-b "ou=people,$SLAPD_BASE" "(uid=u*)" uid tenureLastEvent pwdAccountLockedTime 2>/dev/null |
