@@ -461,6 +461,23 @@ static int check_alice(void)
 
 static _Atomic int spin_stop;
 
+/* The AddressSanitizer of this toolchain (GCC 12's libasan) does not hold
+ * its allocator's locks across fork(): a child forked while another thread
+ * is inside malloc can wait forever inside ASan itself (seen, about 1 run
+ * in 50 under load: the child stuck in SizeClassAllocator64::
+ * GetFromAllocator, called from libldap's ber_strdup).  glibc's malloc is
+ * fork-safe, so the case is left to the plain and ThreadSanitizer builds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FORK_WITH_THREADS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FORK_WITH_THREADS 0
+#endif
+#endif
+#ifndef FORK_WITH_THREADS
+#define FORK_WITH_THREADS 1
+#endif
+
 static void *spinner(void *arg)
 {
 	while (!spin_stop)
@@ -476,11 +493,29 @@ static int run_child(void)
 	if (pid < 0)
 		return 0;
 	if (pid == 0) {
+		struct passwd pw, *pp = NULL;
+		char buf[4096];
+		int rc;
+
 		alarm(20);
-		_exit(check_alice() ? 0 : 1);
+		rc = getpwnam_r("alice", &pw, buf, sizeof(buf), &pp);
+		if (rc != 0 || !pp || pp->pw_uid != 10001) {
+			printf("  child %d: getpwnam_r(alice) = %d (%s), %s\n", (int)getpid(), rc,
+			       strerror(rc), pp ? "wrong entry" : "no entry");
+			_exit(1);
+		}
+		rc = getpwuid_r(10002, &pw, buf, sizeof(buf), &pp);
+		if (rc != 0 || !pp || strcmp(pp->pw_name, "bob") != 0) {
+			printf("  child %d: getpwuid_r(10002) = %d (%s), %s\n", (int)getpid(), rc,
+			       strerror(rc), pp ? "wrong entry" : "no entry");
+			_exit(1);
+		}
+		_exit(0);
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return 0;
+	if (WIFSIGNALED(status))
+		printf("  child %d: killed by signal %d\n", (int)pid, WTERMSIG(status));
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -531,12 +566,17 @@ static int cmd_fork(void)
 	ok(run_child(), "second child: lookup");
 	ok(check_alice(), "parent: lookup again");
 	/* Fork while another thread is inside lookups (holds the session). */
-	pthread_create(&t, NULL, spinner, NULL);
-	for (int i = 0; i < 20; i++)
-		good += run_child();
-	spin_stop = 1;
-	pthread_join(t, NULL);
-	ok(good == 20, "20 forks while a thread looks up: %d children right", good);
+	if (FORK_WITH_THREADS) {
+		pthread_create(&t, NULL, spinner, NULL);
+		for (int i = 0; i < 20; i++)
+			good += run_child();
+		spin_stop = 1;
+		pthread_join(t, NULL);
+		ok(good == 20, "20 forks while a thread looks up: %d children right", good);
+	} else {
+		printf("skip - 20 forks while a thread looks up: AddressSanitizer's allocator is not "
+		       "fork-safe here (runs in the plain and ThreadSanitizer passes)\n");
+	}
 	ok(check_alice(), "parent: lookup after the forks");
 	good = fork_mid_enumeration();
 	ok(good == 1, "fork in the middle of getpwent: the child goes on where the parent was");
