@@ -136,7 +136,8 @@ $(B)/tests/%: tests/unit/%.c $(LIB)
 $(B)/tests/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) -ldl
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) -ldl
+-include $(TOOLS:=.d)
 
 tests: all $(UNITS) $(TOOLS)
 

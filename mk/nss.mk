@@ -13,11 +13,11 @@
 
 $(B)/tests/nss_stress: tests/tools/nss_stress.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -rdynamic -o $@ $< $(LIB) $(TEST_LIBS) -ldl
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -rdynamic -o $@ $< $(LIB) $(TEST_LIBS) -ldl
 
 $(B)/tests/nss_ldapfloor: tests/tools/nss_ldapfloor.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) -ldl
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) -ldl
 
 tsan-nss:
 	$(MAKE) --no-print-directory B=$(B)/tsan SANITIZE=thread OPT="-O1 -g" \

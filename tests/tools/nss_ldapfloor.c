@@ -12,33 +12,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_samples.h"
+
 static double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* TENURE_BENCH_SAMPLES=FILE: also write every sample, sorted, one per line
- * (microseconds), for the charts of `make bench`. */
-static void dump_samples(const double *t, int n, double scale)
-{
-	const char *path = getenv("TENURE_BENCH_SAMPLES");
-	FILE *f;
-
-	if (!path || !*path || !(f = fopen(path, "w")))
-		return;
-	for (int i = 0; i < n; i++)
-		fprintf(f, "%.3f\n", t[i] * scale);
-	fclose(f);
 }
 
 int main(int argc, char **argv)
@@ -72,8 +53,8 @@ int main(int argc, char **argv)
 		t[i] = now() - a;
 	}
 	total = now() - t0;
-	qsort(t, (size_t)n, sizeof(double), cmp_d);
-	dump_samples(t, n, 1e6);
+	bench_sort(t, n);
+	bench_dump_samples(t, n, 1e6);
 	printf("lookups=%d failed=%d per_s=%.0f p50_us=%.1f p99_us=%.1f\n", n, bad, n / total,
 	       t[n / 2] * 1e6, t[(int)(n * 0.99)] * 1e6);
 	ldap_unbind_ext_s(ld, NULL, NULL);

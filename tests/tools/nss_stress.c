@@ -61,6 +61,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_samples.h"
+
 extern int __nss_configure_lookup(const char *db, const char *service);
 
 typedef enum nss_status (*pwnam_fn)(const char *, struct passwd *, char *, size_t, int *);
@@ -1025,27 +1027,6 @@ static int cmd_hold(int argc, char **argv)
 
 /* ---- in-process timing ---- */
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* TENURE_BENCH_SAMPLES=FILE: also write every sample, sorted, one per line
- * (microseconds), for the charts of `make bench`. */
-static void dump_samples(const double *t, int n, double scale)
-{
-	const char *path = getenv("TENURE_BENCH_SAMPLES");
-	FILE *f;
-
-	if (!path || !*path || !(f = fopen(path, "w")))
-		return;
-	for (int i = 0; i < n; i++)
-		fprintf(f, "%.3f\n", t[i] * scale);
-	fclose(f);
-}
-
 static int cmd_bench(int argc, char **argv)
 {
 	int n = argc > 2 ? atoi(argv[2]) : 1000, names = argc - 3, bad = 0;
@@ -1065,8 +1046,8 @@ static int cmd_bench(int argc, char **argv)
 		t[i] = now() - a;
 	}
 	total = now() - t0;
-	qsort(t, (size_t)n, sizeof(double), cmp_d);
-	dump_samples(t, n, 1e6);
+	bench_sort(t, n);
+	bench_dump_samples(t, n, 1e6);
 	printf("lookups=%d failed=%d per_s=%.0f p50_us=%.1f p99_us=%.1f\n", n, bad, n / total,
 	       t[n / 2] * 1e6, t[(int)(n * 0.99)] * 1e6);
 	free(t);

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_samples.h"
+
 static const char *password;
 
 static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -43,26 +45,6 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* TENURE_BENCH_SAMPLES=FILE: also write every sample, sorted, one per line
- * (microseconds), for the charts of `make bench`. */
-static void dump_samples(const double *t, int n, double scale)
-{
-	const char *path = getenv("TENURE_BENCH_SAMPLES");
-	FILE *f;
-
-	if (!path || !*path || !(f = fopen(path, "w")))
-		return;
-	for (int i = 0; i < n; i++)
-		fprintf(f, "%.3f\n", t[i] * scale);
-	fclose(f);
 }
 
 static pam_handle_t *held;   /* -H */
@@ -126,8 +108,8 @@ int main(int argc, char **argv)
 		else
 			last = rc;
 	}
-	qsort(t, (size_t)n, sizeof(*t), cmp);
-	dump_samples(t, n, 1);
+	bench_sort(t, n);
+	bench_dump_samples(t, n, 1);
 	printf("%s%s n=%d ok=%d p50_us=%.0f p90_us=%.0f p99_us=%.0f mean_us=%.0f max_us=%.0f%s%s\n",
 	       service, hold ? " (one handle)" : "", n, ok, t[n / 2], t[(n * 90) / 100], t[(n * 99) / 100], sum / n, t[n - 1],
 	       ok == n ? "" : " last_error=", ok == n ? "" : pam_strerror(NULL, last));

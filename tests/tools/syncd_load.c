@@ -31,6 +31,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "bench_samples.h"
+
 static int port, total = 10000, senders = 50, first = 1;
 static double rate;
 static const char *prefix = "bench", *user_prefix = "u";
@@ -196,27 +198,6 @@ static void *sender(void *arg)
 	return NULL;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* TENURE_BENCH_SAMPLES=FILE: also write every sample, sorted, one per line
- * (milliseconds), for the charts of `make bench`. */
-static void dump_samples(const double *t, int n, double scale)
-{
-	const char *path = getenv("TENURE_BENCH_SAMPLES");
-	FILE *f;
-
-	if (!path || !*path || !(f = fopen(path, "w")))
-		return;
-	for (int i = 0; i < n; i++)
-		fprintf(f, "%.3f\n", t[i] * scale);
-	fclose(f);
-}
-
 int main(int argc, char **argv)
 {
 	const char *secret_file = NULL;
@@ -262,8 +243,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < total; i++)
 		if (lat_ms[i] >= 0)
 			ok[n++] = lat_ms[i];
-	qsort(ok, (size_t)n, sizeof(*ok), cmp);
-	dump_samples(ok, n, 1);
+	bench_sort(ok, n);
+	bench_dump_samples(ok, n, 1);
 	printf("sent=%d acked=%d errors=%d seconds=%.2f rate=%.0f/s ack_p50_ms=%.2f ack_p99_ms=%.2f"
 	       " ack_max_ms=%.2f retries_503=%d\n", total, atomic_load(&acked), atomic_load(&errors),
 	       elapsed, atomic_load(&acked) / elapsed, n ? ok[n / 2] : 0,
