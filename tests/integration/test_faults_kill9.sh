@@ -27,12 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export LDAPCONF=/dev/null LDAPRC=/dev/null
 
 t_begin test_faults_kill9
-CTL=$TENURE_BUILD/tenurectl
-if [[ ! -x $TENURE_BUILD/tenure-syncd || ! -x $CTL ]]; then
-	t_skip "tenure-syncd" "not built"
-	t_end
-	exit 0
-fi
+syncd_need_build
 ITER=${FAULTS_KILL9_ITER:-200}
 NUSERS=1500
 

@@ -11,12 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/test_syncd.lib"
 
 t_begin test_syncd
-CTL=$TENURE_BUILD/tenurectl
-if [[ ! -x $TENURE_BUILD/tenure-syncd || ! -x $CTL ]]; then
-	t_skip "tenure-syncd" "not built"
-	t_end
-	exit 0
-fi
+syncd_need_build
 
 d=$(tmpdir_new)
 syncd_slapd_start "$d/ldap" --gen-users 12 || { t_fail "slapd starts"; t_end; exit 1; }

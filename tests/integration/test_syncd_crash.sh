@@ -12,12 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export LDAPCONF=/dev/null LDAPRC=/dev/null
 
 t_begin test_syncd_crash
-CTL=$TENURE_BUILD/tenurectl
-if [[ ! -x $TENURE_BUILD/tenure-syncd || ! -x $CTL ]]; then
-	t_skip "tenure-syncd" "not built"
-	t_end
-	exit 0
-fi
+syncd_need_build
 
 d=$(tmpdir_new)
 syncd_slapd_start "$d/ldap" || { t_fail "slapd starts"; t_end; exit 1; }

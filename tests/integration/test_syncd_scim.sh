@@ -12,11 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export LDAPCONF=/dev/null LDAPRC=/dev/null
 
 t_begin test_syncd_scim
-if [[ ! -x $TENURE_BUILD/tenure-syncd ]]; then
-	t_skip "tenure-syncd" "not built"
-	t_end
-	exit 0
-fi
+syncd_need_build
 
 d=$(tmpdir_new)
 syncd_slapd_start "$d/ldap" || { t_fail "slapd starts"; t_end; exit 1; }

@@ -19,11 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export LDAPCONF=/dev/null LDAPRC=/dev/null
 
 t_begin test_syncd_uid
-if [[ ! -x $TENURE_BUILD/tenure-syncd ]]; then
-	t_skip "tenure-syncd" "not built"
-	t_end
-	exit 0
-fi
+syncd_need_build
 d=$(tmpdir_new)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; slapd_cleanup; _t_cleanup' EXIT
